@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/// @file config.hpp
+/// @brief Runner configuration. RunnerConfig::from_env() is the only place that reads the
+/// environment.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+
+namespace azcopy_runner {
+
+/// Everything the runner needs to know; build it by hand or with from_env().
+struct RunnerConfig {
+  /// AzCopy executable: an absolute/relative path, or a bare name searched on PATH.
+  std::string azcopy_path = "azcopy";
+  /// AzCopy's own directory: passed as AZCOPY_LOG_LOCATION and AZCOPY_JOB_PLAN_LOCATION.
+  /// Created when missing; when it cannot be written, AzCopy keeps its defaults.
+  std::string work_dir = "/app/.azcopy";
+  /// The runner's per-job directories and records. Empty: `<work_dir>/runner`.
+  std::string log_dir;
+  /// Default interval of wait().
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(5)};
+  /// Default --log-level when CopyOptions::log_level is empty.
+  std::string default_log_level = "INFO";
+  /// How long start_copy() waits for AzCopy to print its job id.
+  std::chrono::milliseconds start_timeout{std::chrono::seconds(60)};
+  /// Deadline of each `azcopy jobs show` (and other short AzCopy commands).
+  std::chrono::milliseconds command_timeout{std::chrono::seconds(60)};
+  /// Bound on the output kept from one short AzCopy command.
+  std::size_t max_command_output = std::size_t{256} * 1024 * 1024;
+  /// Further variables for AzCopy (e.g. AZCOPY_CONCURRENCY_VALUE). Secrets here are passed
+  /// to AzCopy but never recorded.
+  std::map<std::string, std::string> extra_env;
+
+  /// Reads AZCOPY_PATH, AZCOPY_WORK_DIR, AZCOPY_LOG_DIR, AZCOPY_POLL_INTERVAL_SECONDS,
+  /// AZCOPY_DEFAULT_LOG_LEVEL, AZCOPY_RUNNER_START_TIMEOUT_SECONDS and
+  /// AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS. When AZCOPY_WORK_DIR is unset, /app/.azcopy is used
+  /// if it exists or can be created, else /tmp/.azcopy. Invalid numbers keep the default.
+  [[nodiscard]] static RunnerConfig from_env();
+
+  /// The effective runner log directory (log_dir or `<work_dir>/runner`).
+  [[nodiscard]] std::string effective_log_dir() const;
+};
+
+}  // namespace azcopy_runner

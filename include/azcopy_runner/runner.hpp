@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/// @file runner.hpp
+/// @brief AzCopyRunner: start an AzCopy copy job, poll it cheaply, read its final summary.
+///
+/// The job id is the continuation token: any AzCopyRunner, in any process on the host that
+/// shares the work directory, can poll a job started by another one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "azcopy_runner/config.hpp"
+#include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/process.hpp"
+#include "azcopy_runner/types.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace azcopy_runner {
+
+/// Called by wait() after each poll.
+using ProgressCallback = std::function<void(const AzCopyProgress&)>;
+
+/// A job the runner's records know on this host (see AzCopyRunner::list_jobs()).
+struct JobRecordInfo {
+  AzCopyJobRef ref;
+  AzCopyJobState last_state = AzCopyJobState::Unknown;  ///< As last recorded.
+  std::optional<AzCopySummary> summary;                 ///< Present once terminal.
+};
+
+/// Runs AzCopy jobs. Thread-safe: one instance may be shared by many threads.
+class AzCopyRunner {
+ public:
+  /// @param config   see RunnerConfig (RunnerConfig::from_env() reads the environment).
+  /// @param launcher the process seam; nullptr: make_default_launcher().
+  /// @param logger   where the runner logs; nullptr: a private logger that discards everything.
+  ///                 The library never registers a global spdlog logger.
+  explicit AzCopyRunner(RunnerConfig config, std::shared_ptr<ProcessLauncher> launcher = nullptr,
+                        std::shared_ptr<spdlog::logger> logger = nullptr);
+  ~AzCopyRunner();
+  AzCopyRunner(const AzCopyRunner&) = delete;
+  AzCopyRunner& operator=(const AzCopyRunner&) = delete;
+  AzCopyRunner(AzCopyRunner&&) noexcept;
+  AzCopyRunner& operator=(AzCopyRunner&&) noexcept;
+
+  /// Validates the request, launches `azcopy copy` detached (own session, output to files,
+  /// stdin a FIFO that never reaches EOF) and returns as soon as AzCopy has printed the job id.
+  /// @throws AzCopyStartError (invalid request, or AzCopy exited before a job id),
+  ///         AzCopyJobIdNotFoundError (no job id before RunnerConfig::start_timeout; the
+  ///         process is killed), AzCopyNotInstalledError.
+  AzCopyJobRef start_copy(std::string_view source, std::string_view destination,
+                          const CopyOptions& options = {});
+
+  /// The current state of a job, without blocking on it (one `azcopy jobs show` at most).
+  /// @throws AzCopyJobNotFoundError (not a UUID, or unknown to AzCopy and to the records),
+  ///         AzCopyParseError (AzCopy's answer could not be understood or timed out).
+  AzCopyProgress poll(std::string_view job_id);
+
+  /// The final summary of a terminal job (served from the record once known).
+  /// @throws AzCopyNotFinishedError (carrying the partial summary) while it runs, and the
+  ///         errors of poll().
+  AzCopySummary get_summary(std::string_view job_id);
+
+  /// Polls every @p interval until the job is terminal or @p timeout passes, calling
+  /// @p on_progress after each poll, then returns get_summary().
+  /// @throws AzCopyNotFinishedError at the timeout, and the errors of poll().
+  AzCopySummary wait(std::string_view job_id, std::chrono::milliseconds timeout,
+                     std::chrono::milliseconds interval = std::chrono::milliseconds::zero(),
+                     const ProgressCallback& on_progress = {});
+
+  /// Cancels a job: a CancelJob request on its stdin (or a `y` to a pending Cancel prompt),
+  /// then SIGTERM, then after @p grace SIGKILL of its process group; an orphaned plan is
+  /// closed with `azcopy cancel`. Returns the final progress.
+  AzCopyProgress cancel(std::string_view job_id,
+                        std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  /// Resumes a job whose process died (`azcopy jobs resume`), under the same supervision as
+  /// start_copy(). SAS tokens are query strings without '?', possibly empty.
+  AzCopyJobRef resume(std::string_view job_id, std::string_view source_sas = {},
+                      std::string_view destination_sas = {});
+
+  /// The jobs this host's records know, newest first.
+  std::vector<JobRecordInfo> list_jobs();
+
+  /// `azcopy --version`, e.g. "10.32.2". @throws AzCopyNotInstalledError.
+  std::string azcopy_version();
+
+  /// The configuration in use.
+  [[nodiscard]] const RunnerConfig& config() const noexcept;
+
+  /// The command line start_copy() would run (redacted), after validation.
+  /// @throws AzCopyStartError for an invalid request.
+  [[nodiscard]] static std::vector<std::string> build_copy_args(std::string_view source,
+                                                                std::string_view destination,
+                                                                const CopyOptions& options,
+                                                                std::string_view default_log_level);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace azcopy_runner

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/// @file types.hpp
+/// @brief Value types of azcopy-runner: job state, job reference, progress, summary, options.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace azcopy_runner {
+
+/// Wall-clock instant used throughout the API (UTC).
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// The runner's view of an AzCopy job, independent of AzCopy's own status strings.
+enum class AzCopyJobState {
+  Pending,    ///< Started by this runner, not yet known to AzCopy (`jobs show`).
+  Running,    ///< InProgress, Paused or Cancelling.
+  Succeeded,  ///< Completed or CompletedWithSkipped, and no failed transfer.
+  Failed,     ///< CompletedWithErrors, CompletedWithErrorsAndSkipped, Failed, any failed transfer,
+              ///< or a job whose AzCopy process is gone while its plan says InProgress.
+  Canceled,   ///< Cancelled.
+  Unknown,    ///< A status this library does not know.
+};
+
+/// "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED" or "UNKNOWN".
+[[nodiscard]] std::string_view to_string(AzCopyJobState state) noexcept;
+
+/// Parses the names printed by to_string() (case-insensitive); std::nullopt for anything else.
+[[nodiscard]] std::optional<AzCopyJobState> parse_job_state(std::string_view text) noexcept;
+
+/// True for Succeeded, Failed and Canceled.
+[[nodiscard]] constexpr bool is_terminal(AzCopyJobState state) noexcept {
+  return state == AzCopyJobState::Succeeded || state == AzCopyJobState::Failed ||
+         state == AzCopyJobState::Canceled;
+}
+
+/// Maps an AzCopy `JobStatus` string ("Completed", "InProgress", ...) to a state.
+/// Completed/CompletedWithSkipped -> Succeeded; CompletedWithErrors,
+/// CompletedWithErrorsAndSkipped, Failed -> Failed; Cancelled -> Canceled;
+/// InProgress, Paused, Cancelling -> Running; anything else -> Unknown.
+[[nodiscard]] AzCopyJobState map_azcopy_status(std::string_view job_status) noexcept;
+
+/// Output format requested from `azcopy copy`.
+enum class OutputType { Json, Text };
+
+/// A reference to a started AzCopy job: what a caller persists (the job id is the
+/// continuation token; everything else is for audit and debugging).
+struct AzCopyJobRef {
+  std::string job_id;                            ///< AzCopy's job id (a UUID).
+  TimePoint started_at{};                        ///< When the runner launched AzCopy.
+  std::vector<std::string> command;              ///< argv, every URL query string redacted.
+  std::map<std::string, std::string> environment;  ///< The AZCOPY_* variables passed, no secrets.
+  std::string log_dir;                           ///< The runner's per-job directory (stdout, stderr, record).
+  std::string azcopy_log_file;                   ///< AzCopy's own `<jobid>.log`, when it printed it.
+  std::int64_t pid = 0;                          ///< Process id of the AzCopy process (0 if unknown).
+};
+
+/// One failed (or skipped) transfer, as listed by AzCopy. URLs are redacted.
+struct FailedFile {
+  std::string source;
+  std::string destination;
+  std::string error_code;     ///< AzCopy's ErrorCode, usually an HTTP status ("404", "412").
+  std::string transfer_status;  ///< "Failed", "SkippedEntityAlreadyExists", ...
+  std::int64_t size = 0;
+};
+
+/// The counters of a job, as known at some instant. Missing fields are 0.
+struct AzCopyCounters {
+  std::int64_t total_transfers = 0;      ///< TotalTransfers (files, folders, symlinks).
+  std::int64_t file_transfers = 0;       ///< FileTransfers.
+  std::int64_t transfers_completed = 0;  ///< TransfersCompleted (includes folders).
+  std::int64_t folders_completed = 0;    ///< FoldersCompleted.
+  std::int64_t transfers_failed = 0;     ///< TransfersFailed.
+  std::int64_t transfers_skipped = 0;    ///< TransfersSkipped.
+  std::int64_t bytes_transferred = 0;    ///< TotalBytesTransferred.
+  std::int64_t bytes_expected = 0;       ///< TotalBytesExpected.
+  std::int64_t bytes_enumerated = 0;     ///< TotalBytesEnumerated.
+  double percent_complete = 0.0;         ///< PercentComplete, 0..100.
+};
+
+/// Result of poll(): a cheap, non-blocking view of a job.
+struct AzCopyProgress {
+  std::string job_id;
+  AzCopyJobState state = AzCopyJobState::Unknown;
+  TimePoint last_updated_at{};  ///< Timestamp of the AzCopy message the figures come from.
+  std::string raw_status;       ///< AzCopy's JobStatus, verbatim ("InProgress", ...), if any.
+  std::int64_t files_done = 0;  ///< Files transferred so far (completed minus folders).
+  std::int64_t files_total = 0;
+  std::int64_t bytes_done = 0;
+  std::int64_t bytes_expected = 0;
+  std::int64_t failed = 0;
+  std::int64_t skipped = 0;
+  double percent = 0.0;
+  std::string reason;           ///< Why the runner reports this state when AzCopy does not say so.
+  bool resumable = false;       ///< True when `azcopy jobs resume` can continue the job.
+};
+
+/// Final (or, inside AzCopyNotFinishedError, partial) statistics of a job.
+struct AzCopySummary {
+  std::string job_id;
+  AzCopyJobState state = AzCopyJobState::Unknown;
+  std::string raw_status;                 ///< AzCopy's JobStatus, verbatim.
+  std::int64_t files_transferred = 0;     ///< TransfersCompleted - FoldersCompleted.
+  std::int64_t bytes_transferred = 0;     ///< TotalBytesTransferred.
+  std::int64_t failed_transfers = 0;      ///< TransfersFailed.
+  std::int64_t skipped_transfers = 0;     ///< TransfersSkipped.
+  std::int64_t total_transfers = 0;       ///< TotalTransfers.
+  std::int64_t bytes_expected = 0;        ///< TotalBytesExpected.
+  std::int64_t warnings = 0;              ///< AzCopy `WARN:` messages seen.
+  std::int64_t errors = 0;                ///< AzCopy Error messages seen, plus a non-empty ErrorMsg.
+  std::optional<TimePoint> started_at;    ///< First timestamp seen for the job.
+  std::optional<TimePoint> finished_at;   ///< Timestamp of the terminal message.
+  std::string raw_summary;                ///< The summary AzCopy printed, redacted, at most 64 KiB.
+  std::vector<FailedFile> failed_files;   ///< At most kMaxFailedFiles entries.
+  std::int64_t failed_files_omitted = 0;  ///< Failed entries seen beyond the bound.
+  std::vector<std::string> messages;      ///< Redacted error/warning texts (bounded).
+};
+
+/// Bounds on what a summary keeps.
+inline constexpr std::size_t kMaxRawSummaryBytes = 64 * 1024;
+inline constexpr std::size_t kMaxFailedFiles = 100;
+inline constexpr std::size_t kMaxMessages = 20;
+inline constexpr std::size_t kMaxExcerptBytes = 4 * 1024;
+
+/// Options of start_copy(). Defaults follow the task.
+struct CopyOptions {
+  bool recursive = true;
+  std::string overwrite = "true";      ///< true, false, ifSourceNewer ("prompt" is refused).
+  std::optional<std::string> from_to;  ///< LocalBlob, BlobLocal, FileBlob, BlobFile, ...
+  std::string log_level = "INFO";      ///< AzCopy --log-level (empty: the runner's default).
+  OutputType output_type = OutputType::Json;
+  std::vector<std::string> extra_args;  ///< Further AzCopy flags; managed flags are refused.
+};
+
+}  // namespace azcopy_runner

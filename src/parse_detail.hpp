@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// Internal: the full result of reading AzCopy output, used by the runner and by parse_summary().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "azcopy_runner/types.hpp"
+
+namespace azcopy_runner::detail {
+
+/// Everything the parsers read out of one AzCopy output (JSON lines or text, any version).
+struct ParsedOutput {
+  std::optional<std::string> job_id;    ///< Init JobID / "Job <id> has started" / summary JobID.
+  std::optional<std::string> log_file;  ///< LogFileLocation / "Log file is located at: ...".
+  std::optional<AzCopySummary> summary; ///< The newest summary (EndOfJob wins over later Progress).
+  bool end_of_job = false;      ///< EndOfJob message (JSON) or "Final Job Status:" (text) seen.
+  bool job_not_found = false;   ///< "no job with JobId ... exists" or "invalid jobId given".
+  bool cancel_prompt = false;   ///< The last Prompt message is a Cancel prompt (awaits "y").
+  std::int64_t warnings = 0;    ///< Info messages starting "WARN:" (text: lines starting "WARN:").
+  std::int64_t errors = 0;      ///< Error messages (text: lines that read as AzCopy errors).
+  std::vector<std::string> messages;  ///< Redacted Error/WARN texts, at most kMaxMessages.
+  std::optional<TimePoint> first_timestamp;  ///< Earliest TimeStamp (JSON only).
+  std::optional<TimePoint> last_timestamp;   ///< Latest TimeStamp (JSON only).
+  std::optional<TimePoint> end_timestamp;    ///< TimeStamp of the EndOfJob message.
+};
+
+/// Parses a whole output. Never throws anything but std::bad_alloc.
+ParsedOutput parse_output(std::string_view output);
+
+/// Parses "2026-11-29T18:23:10.30122744Z" (RFC 3339, any fraction, Z or +hh:mm).
+std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept;
+
+/// Formats as "2026-11-29T18:23:10.301Z" (milliseconds, UTC).
+std::string format_timestamp(TimePoint t);
+
+}  // namespace azcopy_runner::detail
