@@ -111,6 +111,7 @@ struct AzCopySummary {
   std::int64_t skipped_transfers = 0;     ///< TransfersSkipped.
   std::int64_t total_transfers = 0;       ///< TotalTransfers.
   std::int64_t bytes_expected = 0;        ///< TotalBytesExpected.
+  double percent_complete = 0.0;          ///< PercentComplete (0..100), when AzCopy reports it.
   std::int64_t warnings = 0;              ///< AzCopy `WARN:` messages seen.
   std::int64_t errors = 0;                ///< AzCopy Error messages seen, plus a non-empty ErrorMsg.
   std::optional<TimePoint> started_at;    ///< First timestamp seen for the job.

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+// The production ProcessLauncher: Boost.Process v2 for fork/exec (with its descriptor
+// hygiene), setsid in the child, pidfd-based waits and a reaper thread for detached children.
+//
+// Boost 1.81 traps handled here (see BOOST-PROCESS-NOTES): no PATH search (callers pass an
+// absolute path), the destructor of a running process kills it (we detach), running()/
+// exit_code() are not used (we waitpid ourselves), stdio paths are opened by us, stdio is
+// flushed before fork, and setsid is done in an on_exec_setup initializer.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+// Boost 1.81's v2 headers miss these includes when BOOST_PROCESS_USE_STD_FS is defined.
+#include <boost/optional.hpp>
+#include <boost/type_traits.hpp>
+// clang-format off
+#include <boost/asio/io_context.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
+#include <boost/process/v2/environment.hpp>
+#include <boost/process/v2/start_dir.hpp>
+// clang-format on
+
+#include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/process.hpp"
+#include "fd.hpp"
+#include "proc_info.hpp"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace azcopy_runner {
+namespace bp2 = boost::process::v2;
+
+namespace {
+
+/// Child-side initializer: a new session, so terminal signals of the starter's session do not
+/// reach AzCopy and the whole group can be signalled. Only async-signal-safe calls here.
+struct NewSession {
+  template <typename Launcher>
+  bp2::error_code on_exec_setup(Launcher& /*launcher*/, const bp2::filesystem::path& /*exe*/,
+                                const char* const* /*argv*/) {
+    if (::setsid() < 0) {
+      return bp2::error_code(errno, bp2::system_category());
+    }
+    return {};
+  }
+};
+
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> result;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view kv(*entry);
+    auto eq = kv.find('=');
+    std::string key(kv.substr(0, eq));
+    if (!overrides.contains(key)) {
+      result.emplace_back(kv);
+    }
+  }
+  for (const auto& [key, value] : overrides) {
+    result.push_back(key + "=" + value);
+  }
+  return result;
+}
+
+ExitStatus decode(int status) {
+  ExitStatus result;
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  return result;
+}
+
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+/// Launches with Boost.Process v2 and detaches; returns the pid.
+pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
+  std::fflush(nullptr);  // the child calls exit() on exec failure: nothing buffered twice
+  boost::asio::io_context ctx;
+  std::vector<std::string> env = child_environment(spec.env);
+  bp2::error_code ec;
+  bp2::process proc(ctx);
+  const bp2::filesystem::path exe(spec.executable);
+  if (spec.working_dir.empty()) {
+    proc = bp2::default_process_launcher()(ctx, ec, exe, spec.args,
+                                           bp2::process_stdio{in_fd, out_fd, err_fd},
+                                           bp2::process_environment(env), NewSession{});
+  } else {
+    proc = bp2::default_process_launcher()(
+        ctx, ec, exe, spec.args, bp2::process_stdio{in_fd, out_fd, err_fd},
+        bp2::process_environment(env), bp2::process_start_dir(spec.working_dir), NewSession{});
+  }
+  if (ec) {
+    throw AzCopyStartError(
+        "cannot start " + spec.executable + ": " + ec.message(), ErrorContext{});
+  }
+  const auto pid = static_cast<pid_t>(proc.id());
+  proc.detach();  // we wait for it ourselves (waitpid), never through bp2
+  return pid;
+}
+
+std::string read_fd(int fd, std::size_t max_bytes, bool& truncated) {
+  std::string data;
+  if (::lseek(fd, 0, SEEK_SET) < 0) {
+    return data;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    data.reserve(std::min(static_cast<std::size_t>(st.st_size), max_bytes));
+  }
+  char buffer[65536];
+  while (data.size() < max_bytes) {
+    const auto want = std::min(sizeof(buffer), max_bytes - data.size());
+    const ssize_t n = ::read(fd, buffer, want);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return data;
+    }
+    data.append(buffer, static_cast<std::size_t>(n));
+  }
+  char probe = 0;
+  if (::read(fd, &probe, 1) > 0) {
+    truncated = true;
+  }
+  return data;
+}
+
+class DefaultLauncher final : public ProcessLauncher {
+ public:
+  DefaultLauncher() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_.get() >= 0) {
+      reaper_ = std::thread([this] { reap_loop(); });
+    }
+  }
+
+  DefaultLauncher(const DefaultLauncher&) = delete;
+  DefaultLauncher& operator=(const DefaultLauncher&) = delete;
+  DefaultLauncher(DefaultLauncher&&) = delete;
+  DefaultLauncher& operator=(DefaultLauncher&&) = delete;
+
+  ~DefaultLauncher() override {
+    stop_.store(true);
+    wakeup();
+    if (reaper_.joinable()) {
+      reaper_.join();
+    }
+    // Children still running stay alive (detached): they are reparented when we exit.
+  }
+
+  ProcessIdentity spawn_detached(const DetachedSpec& spec) override {
+    detail::UniqueFd out(::open(spec.stdout_path.c_str(),
+                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    detail::UniqueFd err(::open(spec.stderr_path.c_str(),
+                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!out || !err) {
+      throw AzCopyStartError("cannot open output files in " + spec.stdout_path + ": " +
+                                 std::strerror(errno),
+                             ErrorContext{});
+    }
+    if (::mkfifo(spec.stdin_fifo.c_str(), 0600) != 0 && errno != EEXIST) {
+      throw AzCopyStartError("cannot create stdin FIFO " + spec.stdin_fifo + ": " +
+                                 std::strerror(errno),
+                             ErrorContext{});
+    }
+    // O_RDWR: the FIFO always has a writer (the child itself), so its stdin never reaches EOF,
+    // even after this process is gone; anyone can still write a cancel request into it.
+    detail::UniqueFd in(::open(spec.stdin_fifo.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+    if (!in) {
+      throw AzCopyStartError("cannot open stdin FIFO " + spec.stdin_fifo + ": " +
+                                 std::strerror(errno),
+                             ErrorContext{});
+    }
+    const pid_t pid = launch(spec.process, in.get(), out.get(), err.get());
+    ProcessIdentity who = detail::identify(pid);
+    watch(pid);
+    return who;
+  }
+
+  std::optional<ExitStatus> try_reap(std::int64_t pid) override {
+    std::lock_guard lock(mutex_);
+    if (auto it = exited_.find(pid); it != exited_.end()) {
+      return it->second;
+    }
+    if (!children_.contains(pid)) {
+      return std::nullopt;
+    }
+    int status = 0;
+    const pid_t r = ::waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
+    if (r == static_cast<pid_t>(pid)) {
+      record_exit_locked(pid, decode(status));
+      return exited_[pid];
+    }
+    return std::nullopt;
+  }
+
+  RunResult run(const ProcessSpec& spec, std::chrono::milliseconds timeout,
+                std::size_t max_output) override {
+    detail::UniqueFd out(::memfd_create("azcopy-runner-out", MFD_CLOEXEC));
+    detail::UniqueFd err(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
+    int pipe_fds[2] = {-1, -1};
+    if (!out || !err || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      throw AzCopyStartError(std::string("cannot create pipes: ") + std::strerror(errno),
+                             ErrorContext{});
+    }
+    detail::UniqueFd in_read(pipe_fds[0]);
+    detail::UniqueFd in_write(pipe_fds[1]);  // held open until the child is gone: no EOF
+
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const pid_t pid = launch(spec, in_read.get(), out.get(), err.get());
+    in_read.reset();
+    detail::UniqueFd pidfd(pidfd_open(pid));
+
+    RunResult result;
+    int status = 0;
+    bool done = false;
+    while (!done) {
+      const pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        result.exit = decode(status);
+        done = true;
+        break;
+      }
+      if (r < 0 && errno != EINTR) {
+        // Someone else reaped it (e.g. SIGCHLD set to SIG_IGN): the status is lost.
+        result.exit = ExitStatus{};
+        done = true;
+        break;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ::kill(-pid, SIGKILL);  // its own session: the whole group
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        result.timed_out = true;
+        done = true;
+        break;
+      }
+      if (pidfd) {
+        pollfd p{pidfd.get(), POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+      } else {
+        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
+      }
+    }
+    bool truncated = false;
+    result.out = read_fd(out.get(), max_output, truncated);
+    result.err = read_fd(err.get(), max_output, truncated);
+    result.truncated = truncated;
+    return result;
+  }
+
+  Liveness probe(const ProcessIdentity& who) override {
+    if (who.pid <= 0) {
+      return Liveness::Dead;
+    }
+    if (!who.host.empty() && who.host != detail::host_name()) {
+      return Liveness::Unknown;
+    }
+    if (!who.boot_id.empty() && who.boot_id != detail::boot_id()) {
+      return Liveness::Dead;  // the machine restarted since: the process is gone
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (exited_.contains(who.pid)) {
+        return Liveness::Dead;
+      }
+    }
+    auto stat = detail::read_proc_stat(who.pid);
+    if (!stat || stat->state == 'Z' || stat->state == 'X' ||
+        (who.start_time != 0 && stat->start_time != who.start_time)) {
+      return Liveness::Dead;
+    }
+    return Liveness::Alive;
+  }
+
+  bool send_signal(const ProcessIdentity& who, int signal) override {
+    // pidfd pins the process: once we have checked its start time, the signal cannot reach a
+    // different process that reused the pid.
+    detail::UniqueFd pidfd(pidfd_open(static_cast<pid_t>(who.pid)));
+    if (!pidfd || probe(who) != Liveness::Alive) {
+      return false;
+    }
+    return ::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) == 0;
+  }
+
+ private:
+  void watch(pid_t pid) {
+    {
+      std::lock_guard lock(mutex_);
+      children_.insert({pid, detail::UniqueFd(pidfd_open(pid))});
+    }
+    wakeup();
+  }
+
+  void wakeup() const {
+    if (wake_.get() >= 0) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof(one));
+    }
+  }
+
+  void record_exit_locked(std::int64_t pid, ExitStatus status) {
+    exited_[pid] = status;
+    children_.erase(pid);
+  }
+
+  /// Waits on the pidfds of the detached children and collects each as soon as it exits.
+  void reap_loop() {
+    while (!stop_.load()) {
+      std::vector<pollfd> fds;
+      std::vector<std::int64_t> pids;
+      {
+        std::lock_guard lock(mutex_);
+        fds.push_back({wake_.get(), POLLIN, 0});
+        pids.push_back(0);
+        for (const auto& [pid, fd] : children_) {
+          fds.push_back({fd.get(), POLLIN, 0});
+          pids.push_back(pid);
+        }
+      }
+      // Children without a pidfd (old kernels) are checked once a second.
+      const int n = ::poll(fds.data(), fds.size(), 1000);
+      if (n < 0 && errno != EINTR) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (fds[0].revents & POLLIN) {
+        std::uint64_t drained = 0;
+        [[maybe_unused]] auto r = ::read(wake_.get(), &drained, sizeof(drained));
+      }
+      std::lock_guard lock(mutex_);
+      for (std::size_t i = 1; i < pids.size(); ++i) {
+        int status = 0;
+        if (children_.contains(pids[i]) &&
+            ::waitpid(static_cast<pid_t>(pids[i]), &status, WNOHANG) == pids[i]) {
+          record_exit_locked(pids[i], decode(status));
+        }
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  std::map<std::int64_t, detail::UniqueFd> children_;  // pid -> pidfd (may be invalid)
+  std::map<std::int64_t, ExitStatus> exited_;
+  detail::UniqueFd wake_;
+  std::atomic<bool> stop_{false};
+  std::thread reaper_;
+};
+
+}  // namespace
+
+std::shared_ptr<ProcessLauncher> make_default_launcher() {
+  return std::make_shared<DefaultLauncher>();
+}
+
+}  // namespace azcopy_runner

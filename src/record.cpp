@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "record.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "fd.hpp"
+#include "azcopy_runner/parse.hpp"
+#include "json_io.hpp"
+
+namespace azcopy_runner::detail {
+
+using nlohmann::json;
+
+std::string record_to_json(const JobRecord& r) {
+  json j{{"format", 1},
+         {"ref", to_json_value(r.ref)},
+         {"process", to_json_value(r.process)},
+         {"kind", r.kind},
+         {"work_dir", r.work_dir},
+         {"last_state", std::string(to_string(r.last_state))},
+         {"resumes", r.resumes},
+         {"process_dir", r.process_dir}};
+  if (r.exit) {
+    j["exit"] = json{{"exit_code", r.exit->exit_code}, {"signal", r.exit->signal}};
+  }
+  if (r.summary) {
+    j["summary"] = to_json_value(*r.summary);
+  }
+  return dump(j, 2);
+}
+
+std::optional<JobRecord> record_from_json(std::string_view text) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_object() || j.value("format", 0) != 1) {
+      return std::nullopt;
+    }
+    JobRecord r;
+    r.ref = job_ref_from_value(j.at("ref"));
+    r.process = identity_from_value(j.value("process", json::object()));
+    r.kind = j.value("kind", std::string("copy"));
+    r.work_dir = j.value("work_dir", std::string());
+    r.last_state =
+        parse_job_state(j.value("last_state", std::string())).value_or(AzCopyJobState::Unknown);
+    r.resumes = j.value("resumes", std::int64_t{0});
+    r.process_dir = j.value("process_dir", std::string());
+    if (j.contains("exit") && j["exit"].is_object()) {
+      r.exit = ExitStatus{j["exit"].value("exit_code", -1), j["exit"].value("signal", 0)};
+    }
+    if (j.contains("summary") && j["summary"].is_object()) {
+      r.summary = summary_from_value(j["summary"]);
+    }
+    if (!is_valid_job_id(r.ref.job_id)) {
+      return std::nullopt;
+    }
+    return r;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool make_private_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return false;
+  }
+  ::chmod(dir.c_str(), 0700);
+  return ::access(dir.c_str(), W_OK | X_OK) == 0;
+}
+
+std::string write_record(const JobRecord& record) {
+  const std::string text = record_to_json(record);
+  const auto final_path = record.dir() / "record.json";
+  std::random_device rd;
+  const auto tmp_path =
+      record.dir() / (".record.json." + std::to_string(rd()) + "." + std::to_string(::getpid()));
+  UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) {
+    return "cannot write " + tmp_path.string() + ": " + std::strerror(errno);
+  }
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const std::string error = std::strerror(errno);
+      fd.reset();
+      ::unlink(tmp_path.c_str());
+      return "cannot write " + tmp_path.string() + ": " + error;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0 || ::close(fd.get()) != 0) {
+    // close() errors (e.g. a full disk on NFS) mean the content may be lost.
+    const std::string error = std::strerror(errno);
+    static_cast<void>(fd.release());
+    ::unlink(tmp_path.c_str());
+    return "cannot write " + tmp_path.string() + ": " + error;
+  }
+  static_cast<void>(fd.release());
+  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+    const std::string error = std::strerror(errno);
+    ::unlink(tmp_path.c_str());
+    return "cannot replace " + final_path.string() + ": " + error;
+  }
+  return {};
+}
+
+std::optional<JobRecord> load_record(const std::filesystem::path& root, std::string_view job_id) {
+  if (!is_valid_job_id(job_id)) {
+    return std::nullopt;
+  }
+  auto text = read_tail(root / std::string(job_id) / "record.json", std::size_t{16} << 20);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto record = record_from_json(*text);
+  if (record && record->ref.job_id != job_id) {
+    return std::nullopt;
+  }
+  return record;
+}
+
+std::optional<std::string> read_tail(const std::filesystem::path& file, std::size_t max_bytes) {
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return std::nullopt;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  const std::size_t start = size > max_bytes ? size - max_bytes : 0;
+  std::string data(size - start, '\0');
+  std::size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t n = ::pread(fd.get(), data.data() + got, data.size() - got,
+                              static_cast<off_t>(start + got));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  data.resize(got);
+  return data;
+}
+
+}  // namespace azcopy_runner::detail

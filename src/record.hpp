@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Internal: the per-job record and the per-job directory of the runner.
+//
+// Layout under the runner's log root (RunnerConfig::effective_log_dir()):
+//   <root>/<job_id>/record.json   this record (written atomically: temp file + rename)
+//   <root>/<job_id>/stdout.log    AzCopy's stdout (JSON lines), appended
+//   <root>/<job_id>/stderr.log    AzCopy's stderr, appended
+//   <root>/<job_id>/stdin.fifo    AzCopy's stdin: a FIFO that never reaches EOF
+// A job starts in <root>/.starting-<random>/ and the directory is renamed once the job id is
+// known. Everything here is best effort: correctness rests on the job id and `azcopy jobs show`.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "azcopy_runner/process.hpp"
+#include "azcopy_runner/types.hpp"
+
+namespace azcopy_runner::detail {
+
+struct JobRecord {
+  AzCopyJobRef ref;
+  ProcessIdentity process;               ///< The AzCopy process currently running the job.
+  std::string kind = "copy";             ///< "copy" or "resume" (the last process started).
+  std::string work_dir;                  ///< AZCOPY_JOB_PLAN_LOCATION given to AzCopy ("" = default).
+  std::optional<ExitStatus> exit;        ///< As collected by the runner that started it.
+  AzCopyJobState last_state = AzCopyJobState::Pending;
+  std::optional<AzCopySummary> summary;  ///< The terminal summary, once known.
+  std::int64_t resumes = 0;              ///< How many times the job was resumed.
+  std::string process_dir;               ///< Output files of the current process (a resume
+                                         ///< writes into <log_dir>/resume-N); "" = log_dir.
+
+  [[nodiscard]] std::filesystem::path dir() const { return ref.log_dir; }
+  [[nodiscard]] std::filesystem::path output_dir() const {
+    return process_dir.empty() ? dir() : std::filesystem::path(process_dir);
+  }
+  [[nodiscard]] std::filesystem::path stdout_path() const { return output_dir() / "stdout.log"; }
+  [[nodiscard]] std::filesystem::path stderr_path() const { return output_dir() / "stderr.log"; }
+  [[nodiscard]] std::filesystem::path stdin_fifo() const { return output_dir() / "stdin.fifo"; }
+};
+
+/// Serialises a record (no secrets are in it: every string was redacted before).
+std::string record_to_json(const JobRecord& record);
+
+/// Reads a record; std::nullopt when the text is not a record.
+std::optional<JobRecord> record_from_json(std::string_view text);
+
+/// Writes <dir>/record.json atomically (0600). Returns an error text, or "" on success.
+std::string write_record(const JobRecord& record);
+
+/// Loads <root>/<job_id>/record.json; std::nullopt when missing or unreadable.
+std::optional<JobRecord> load_record(const std::filesystem::path& root, std::string_view job_id);
+
+/// Creates a directory (and parents) with mode 0700; returns false when it is not usable.
+bool make_private_dir(const std::filesystem::path& dir);
+
+/// Reads at most @p max_bytes from the end of a file (the whole file when smaller).
+std::optional<std::string> read_tail(const std::filesystem::path& file, std::size_t max_bytes);
+
+}  // namespace azcopy_runner::detail

@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: MIT
+#include "azcopy_runner/runner.hpp"
+
+#include <fcntl.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/null_sink.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+// Boost 1.81's v2 headers miss these includes when BOOST_PROCESS_USE_STD_FS is defined.
+#include <boost/optional.hpp>
+#include <boost/type_traits.hpp>
+// clang-format off
+#include <boost/process/v2/environment.hpp>
+// clang-format on
+
+#include "azcopy_runner/parse.hpp"
+#include "fd.hpp"
+#include "parse_detail.hpp"
+#include "record.hpp"
+
+namespace azcopy_runner {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kStartBufferLimit = std::size_t{4} << 20;
+constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string random_hex(std::size_t bytes) {
+  static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  std::random_device rd;
+  std::string out;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const auto v = rd();
+    out.push_back(kHex[v & 0xFU]);
+    out.push_back(kHex[(v >> 4U) & 0xFU]);
+  }
+  return out;
+}
+
+/// The flag name of an argument: "--overwrite=false" -> "overwrite"; "" for non-flags.
+std::string flag_name(std::string_view arg) {
+  if (!arg.starts_with("-")) {
+    return {};
+  }
+  arg.remove_prefix(arg.starts_with("--") ? 2 : 1);
+  return lower(arg.substr(0, arg.find('=')));
+}
+
+/// Environment variable names whose values must never be recorded.
+bool is_secret_env(std::string_view name) {
+  static constexpr std::array<std::string_view, 9> kKnown = {
+      "AZCOPY_SPA_CLIENT_SECRET", "AZCOPY_SPA_CERT_PASSWORD", "AZCOPY_OAUTH_TOKEN_INFO",
+      "ACCOUNT_KEY",              "CPK_ENCRYPTION_KEY",       "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",        "MSI_SECRET",               "IDENTITY_HEADER"};
+  if (std::find(kKnown.begin(), kKnown.end(), name) != kKnown.end()) {
+    return true;
+  }
+  const std::string upper = [&] {
+    std::string u(name);
+    std::transform(u.begin(), u.end(), u.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return u;
+  }();
+  for (std::string_view word : {"SECRET", "TOKEN", "PASSWORD", "KEY", "SAS", "CREDENTIAL"}) {
+    if (upper.find(word) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string describe_exit(const ExitStatus& status) {
+  if (status.signal != 0) {
+    return "killed by signal " + std::to_string(status.signal);
+  }
+  return "exit code " + std::to_string(status.exit_code);
+}
+
+AzCopyProgress progress_from_summary(const AzCopySummary& s) {
+  AzCopyProgress p;
+  p.job_id = s.job_id;
+  p.state = s.state;
+  p.raw_status = s.raw_status;
+  p.files_done = s.files_transferred;
+  p.files_total = s.total_transfers;
+  p.bytes_done = s.bytes_transferred;
+  p.bytes_expected = s.bytes_expected;
+  p.failed = s.failed_transfers;
+  p.skipped = s.skipped_transfers;
+  p.percent = s.percent_complete;
+  p.last_updated_at = s.finished_at.value_or(std::chrono::system_clock::now());
+  return p;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+/// What the runner knows of a job at one instant.
+struct Observation {
+  AzCopyJobState state = AzCopyJobState::Unknown;
+  std::optional<AzCopySummary> summary;  ///< From `jobs show` (or the record).
+  std::optional<detail::JobRecord> record;
+  std::string reason;
+  bool resumable = false;
+  TimePoint at{};
+};
+
+class AzCopyRunner::Impl {
+ public:
+  Impl(RunnerConfig config, std::shared_ptr<ProcessLauncher> launcher,
+       std::shared_ptr<spdlog::logger> logger)
+      : config_(std::move(config)),
+        launcher_(launcher ? std::move(launcher) : make_default_launcher()),
+        log_(logger ? std::move(logger)
+                    : std::make_shared<spdlog::logger>(
+                          "azcopy_runner", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+    if (detail::make_private_dir(config_.work_dir)) {
+      child_env_["AZCOPY_LOG_LOCATION"] = config_.work_dir;
+      child_env_["AZCOPY_JOB_PLAN_LOCATION"] = config_.work_dir;
+    } else {
+      log_->warn("work dir {} is not writable: AzCopy keeps its default locations",
+                 config_.work_dir);
+    }
+    for (const auto& [key, value] : config_.extra_env) {
+      child_env_[key] = value;
+    }
+    log_root_ = config_.effective_log_dir();
+    if (!detail::make_private_dir(log_root_)) {
+      const fs::path fallback =
+          fs::temp_directory_path() / ("azcopy-runner-" + std::to_string(::getuid()));
+      log_->warn("log dir {} is not writable; using {}", log_root_.string(), fallback.string());
+      log_root_ = fallback;
+      if (!detail::make_private_dir(log_root_)) {
+        log_->warn("fallback log dir {} is not writable either", log_root_.string());
+      }
+    }
+  }
+
+  const RunnerConfig& config() const { return config_; }
+
+  // ----- AzCopy executable ------------------------------------------------------------------
+
+  /// Resolves, checks and identifies the AzCopy executable (once).
+  std::string ensure_azcopy() {
+    std::lock_guard lock(azcopy_mutex_);
+    if (!azcopy_exe_.empty()) {
+      return azcopy_exe_;
+    }
+    const std::string& configured = config_.azcopy_path;
+    fs::path exe;
+    if (configured.find('/') != std::string::npos) {
+      exe = fs::absolute(configured);
+    } else if (!configured.empty()) {
+      exe = boost::process::v2::environment::find_executable(configured);
+    }
+    if (exe.empty() || ::access(exe.c_str(), X_OK) != 0 || fs::is_directory(exe)) {
+      throw AzCopyNotInstalledError(
+          "AzCopy not found or not executable: tried '" + configured +
+              "' (set AZCOPY_PATH to the azcopy binary)",
+          ErrorContext{{}, log_root_.string(), {}});
+    }
+    ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}};
+    RunResult r;
+    try {
+      r = launcher_->run(spec, std::min(config_.command_timeout, std::chrono::milliseconds(30s)),
+                         std::size_t{1} << 16);
+    } catch (const AzCopyError& e) {
+      throw AzCopyNotInstalledError(
+          "cannot run '" + exe.string() + " --version': " + e.what(),
+          ErrorContext{{}, log_root_.string(), {}});
+    }
+    const std::string text = r.out + r.err;
+    const auto pos = text.find("azcopy version ");
+    if (r.timed_out || pos == std::string::npos) {
+      throw AzCopyNotInstalledError("'" + exe.string() + "' is not AzCopy (its --version says no "
+                                                         "\"azcopy version\")",
+                                    ErrorContext{{}, log_root_.string(), redacted_excerpt(text)});
+    }
+    std::string version = text.substr(pos + 15);
+    version = version.substr(0, version.find_first_of(" \r\n"));
+    int major = 0;
+    int minor = 0;
+    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2 || major != 10 ||
+        minor < 10) {
+      throw AzCopyNotInstalledError("AzCopy " + version + " at '" + exe.string() +
+                                        "' is not supported (need 10.10 or later 10.x)",
+                                    ErrorContext{{}, log_root_.string(), {}});
+    }
+    azcopy_version_ = version;
+    azcopy_exe_ = exe.string();
+    log_->debug("using AzCopy {} at {}", azcopy_version_, azcopy_exe_);
+    return azcopy_exe_;
+  }
+
+  std::string azcopy_version() {
+    ensure_azcopy();
+    std::lock_guard lock(azcopy_mutex_);
+    return azcopy_version_;
+  }
+
+  // ----- start ------------------------------------------------------------------------------
+
+  AzCopyJobRef start_copy(std::string_view source, std::string_view destination,
+                          const CopyOptions& options) {
+    std::vector<std::string> args = build_args(source, destination, options,
+                                               config_.default_log_level);
+    return launch_job(std::move(args), "copy", std::nullopt);
+  }
+
+  /// Launches `azcopy <args>` detached and waits for its job id. @p known_id: the id the
+  /// output must show (resume), else any.
+  AzCopyJobRef launch_job(std::vector<std::string> args, const std::string& kind,
+                          std::optional<detail::JobRecord> existing) {
+    const std::string exe = ensure_azcopy();
+    const fs::path staging = log_root_ / (".starting-" + random_hex(8));
+    fs::path dir = staging;
+    if (!detail::make_private_dir(dir)) {
+      dir = fs::temp_directory_path() / ("azcopy-runner-" + random_hex(8));
+      log_->warn("cannot create {}; using {}", staging.string(), dir.string());
+      if (!detail::make_private_dir(dir)) {
+        throw AzCopyStartError("cannot create a directory for AzCopy's output under " +
+                                   log_root_.string() + " or " + dir.parent_path().string(),
+                               ErrorContext{{}, log_root_.string(), {}});
+      }
+    }
+    DetachedSpec spec;
+    spec.process = ProcessSpec{exe, args, child_env_, {}};
+    spec.stdout_path = (dir / "stdout.log").string();
+    spec.stderr_path = (dir / "stderr.log").string();
+    spec.stdin_fifo = (dir / "stdin.fifo").string();
+
+    std::vector<std::string> command{redact(config_.azcopy_path)};
+    for (const auto& a : args) {
+      command.push_back(redact(a));
+    }
+    const TimePoint started_at = std::chrono::system_clock::now();
+    log_->info("starting azcopy {}", fmt_command(command));
+    ProcessIdentity who = launcher_->spawn_detached(spec);
+
+    // Wait for the job id: read the new bytes of stdout every few milliseconds.
+    const auto deadline = std::chrono::steady_clock::now() + config_.start_timeout;
+    std::string seen;
+    std::optional<std::string> job_id;
+    std::optional<ExitStatus> exited;
+    std::uintmax_t offset = 0;
+    auto read_more = [&] {
+      if (auto chunk = read_from(spec.stdout_path, offset, kStartBufferLimit - seen.size())) {
+        offset += chunk->size();
+        seen += *chunk;
+      }
+    };
+    auto delay = 1ms;
+    while (true) {
+      exited = launcher_->try_reap(who.pid);
+      read_more();
+      job_id = detail::parse_output(seen).job_id;
+      if (job_id || exited || std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(10));
+    }
+
+    if (!job_id) {
+      std::string err = detail::read_tail(spec.stderr_path, kMaxExcerptBytes).value_or("");
+      const std::string excerpt = redacted_excerpt(seen + err);
+      if (exited) {
+        throw AzCopyStartError("AzCopy exited (" + describe_exit(*exited) +
+                                   ") before printing a job id",
+                               ErrorContext{{}, dir.string(), excerpt});
+      }
+      kill_and_reap(who);
+      throw AzCopyJobIdNotFoundError(
+          "AzCopy printed no job id within " +
+              std::to_string(config_.start_timeout.count()) + " ms; it was killed",
+          ErrorContext{{}, dir.string(), excerpt});
+    }
+    if (existing && *job_id != existing->ref.job_id) {
+      log_->warn("azcopy {} printed job id {} (expected {})", kind, *job_id, existing->ref.job_id);
+    }
+
+    detail::JobRecord record;
+    if (existing) {
+      record = *existing;
+      record.resumes += 1;
+      record.summary.reset();
+    } else {
+      record.ref.job_id = *job_id;
+      record.ref.started_at = started_at;
+      record.ref.command = command;
+      record.ref.environment = safe_environment();
+    }
+    record.kind = kind;
+    record.process = who;
+    record.exit = exited;
+    record.last_state = AzCopyJobState::Running;
+    record.work_dir = child_env_.contains("AZCOPY_JOB_PLAN_LOCATION") ? config_.work_dir : "";
+    record.ref.pid = who.pid;
+    if (auto log_file = detail::parse_output(seen).log_file) {
+      record.ref.azcopy_log_file = redact(*log_file);
+    }
+    // Move the output next to the job's record: <root>/<job id>, or <root>/<job id>/resume-N.
+    record.process_dir = dir.string();
+    if (dir == staging) {
+      const fs::path final_dir =
+          existing ? fs::path(existing->ref.log_dir) / ("resume-" + std::to_string(record.resumes))
+                   : log_root_ / *job_id;
+      std::error_code ec;
+      fs::rename(staging, final_dir, ec);
+      if (ec) {
+        log_->warn("cannot rename {} to {}: {}", staging.string(), final_dir.string(),
+                   ec.message());
+      } else {
+        record.process_dir = final_dir.string();
+      }
+    }
+    if (!existing) {
+      record.ref.log_dir = record.process_dir;
+      record.process_dir.clear();
+    }
+    save(record);
+    log_->info("job {} started (pid {}), files in {}", *job_id, who.pid, record.ref.log_dir);
+    return record.ref;
+  }
+
+  // ----- observe / poll / summary -------------------------------------------------------------
+
+  Observation observe(std::string_view job_id_view) {
+    const std::string job_id = check_job_id(job_id_view);
+    Observation obs;
+    obs.record = detail::load_record(log_root_, job_id);
+    if (obs.record && obs.record->summary) {
+      obs.summary = obs.record->summary;
+      obs.state = obs.record->summary->state;
+      obs.at = obs.record->summary->finished_at.value_or(std::chrono::system_clock::now());
+      return obs;
+    }
+    // Liveness is read *before* asking AzCopy: a process that is gone now had written its
+    // final status before `jobs show` reads the plan.
+    Liveness liveness = Liveness::Unknown;
+    if (obs.record) {
+      if (auto status = launcher_->try_reap(obs.record->process.pid)) {
+        obs.record->exit = status;
+      }
+      liveness = launcher_->probe(obs.record->process);
+    }
+
+    const std::string exe = ensure_azcopy();
+    ProcessSpec spec{exe,
+                     {"jobs", "show", job_id, "--output-type=json", "--log-level=NONE",
+                      "--skip-version-check"},
+                     child_env_,
+                     {}};
+    const RunResult r = launcher_->run(spec, config_.command_timeout, config_.max_command_output);
+    obs.at = std::chrono::system_clock::now();
+    const std::string log_dir = obs.record ? obs.record->ref.log_dir : log_root_.string();
+    if (r.timed_out) {
+      throw AzCopyParseError("'azcopy jobs show' did not answer within " +
+                                 std::to_string(config_.command_timeout.count()) +
+                                 " ms; it was killed",
+                             ErrorContext{job_id, log_dir, redacted_excerpt(r.out + r.err)});
+    }
+    detail::ParsedOutput parsed = detail::parse_output(r.out);
+    if (!parsed.job_not_found && !parsed.summary) {
+      // "invalid jobId given" and panics arrive as plain text, maybe on stderr.
+      detail::ParsedOutput on_err = detail::parse_output(r.err);
+      parsed.job_not_found = on_err.job_not_found;
+    }
+
+    if (parsed.job_not_found) {
+      if (!obs.record) {
+        throw AzCopyJobNotFoundError("no job " + job_id + " is known to AzCopy or to the runner",
+                                     ErrorContext{job_id, log_root_.string(),
+                                                  redacted_excerpt(r.out + r.err)});
+      }
+      if (liveness == Liveness::Alive) {
+        obs.state = AzCopyJobState::Pending;
+        obs.reason = "AzCopy is running but has not written its job plan yet";
+      } else if (liveness == Liveness::Dead) {
+        obs.state = AzCopyJobState::Failed;
+        obs.reason = "AzCopy exited" +
+                     (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")"
+                                       : std::string()) +
+                     " without leaving a job plan" + own_error_suffix(*obs.record);
+        obs.summary = failed_without_plan(*obs.record, obs.reason);
+      } else {
+        obs.state = AzCopyJobState::Unknown;
+        obs.reason = "the job was started on host " + obs.record->process.host +
+                     " and AzCopy on this host does not know it";
+      }
+      return obs;
+    }
+    if (!parsed.summary) {
+      std::string what = r.exit && (r.exit->exit_code != 0 || r.exit->signal != 0)
+                             ? "'azcopy jobs show' failed (" + describe_exit(*r.exit) + ")"
+                             : "'azcopy jobs show' printed no job summary";
+      throw AzCopyParseError(what, ErrorContext{job_id, log_dir, redacted_excerpt(r.out + r.err)});
+    }
+    obs.summary = std::move(parsed.summary);
+    obs.summary->job_id = job_id;
+    obs.state = obs.summary->state;
+    if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead) {
+      obs.state = AzCopyJobState::Failed;
+      obs.resumable = obs.summary->total_transfers > 0;
+      obs.reason = "the AzCopy process (pid " + std::to_string(obs.record->process.pid) +
+                   ") is gone" +
+                   (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")"
+                                     : std::string()) +
+                   " while its plan says " + obs.summary->raw_status +
+                   (obs.resumable ? "; it can be resumed (azcopy jobs resume)"
+                                  : "; scanning had not finished, it cannot be resumed");
+      obs.summary->state = AzCopyJobState::Failed;
+      obs.summary->messages.push_back(obs.reason);
+    }
+    if (obs.record && is_terminal(obs.state) && obs.reason.empty()) {
+      finalize(*obs.record, *obs.summary, obs.at);
+    }
+    return obs;
+  }
+
+  AzCopyProgress poll(std::string_view job_id) {
+    const Observation obs = observe(job_id);
+    AzCopyProgress p;
+    if (obs.summary) {
+      p = progress_from_summary(*obs.summary);
+    }
+    p.job_id = std::string(job_id);
+    p.state = obs.state;
+    p.reason = obs.reason;
+    p.resumable = obs.resumable;
+    p.last_updated_at = obs.at;
+    return p;
+  }
+
+  AzCopySummary get_summary(std::string_view job_id) {
+    Observation obs = observe(job_id);
+    if (obs.summary && is_terminal(obs.state)) {
+      return *obs.summary;
+    }
+    AzCopySummary partial = obs.summary.value_or(AzCopySummary{});
+    partial.job_id = std::string(job_id);
+    partial.state = obs.state;
+    throw AzCopyNotFinishedError(
+        "job " + std::string(job_id) + " is not finished (" + std::string(to_string(obs.state)) +
+            (obs.reason.empty() ? "" : ": " + obs.reason) + ")",
+        ErrorContext{std::string(job_id),
+                     obs.record ? obs.record->ref.log_dir : log_root_.string(), {}},
+        std::move(partial));
+  }
+
+  AzCopySummary wait(std::string_view job_id, std::chrono::milliseconds timeout,
+                     std::chrono::milliseconds interval, const ProgressCallback& on_progress) {
+    if (interval <= std::chrono::milliseconds::zero()) {
+      interval = config_.poll_interval;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const AzCopyProgress p = poll(job_id);
+      if (on_progress) {
+        on_progress(p);
+      }
+      if (is_terminal(p.state)) {
+        return get_summary(job_id);
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        return get_summary(job_id);  // throws AzCopyNotFinishedError with the partial summary
+      }
+      std::this_thread::sleep_for(
+          std::min(interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+    }
+  }
+
+  // ----- cancel / resume / list -----------------------------------------------------------------
+
+  AzCopyProgress cancel(std::string_view job_id_view, std::chrono::milliseconds grace) {
+    const std::string job_id = check_job_id(job_id_view);
+    auto record = detail::load_record(log_root_, job_id);
+    if (record && launcher_->probe(record->process) == Liveness::Alive) {
+      const auto deadline = std::chrono::steady_clock::now() + grace;
+      // 1. Ask politely through stdin (works after scanning), 2. answer a Cancel prompt,
+      // 3. SIGTERM, 4. SIGKILL at the end of the grace period.
+      write_stdin(*record,
+                  R"({"TimeStamp":")" + detail::format_timestamp(std::chrono::system_clock::now()) +
+                      R"(","RequestType":"CancelJob","Value":""})" + "\n");
+      bool termed = false;
+      bool answered = false;
+      while (launcher_->probe(record->process) == Liveness::Alive) {
+        static_cast<void>(launcher_->try_reap(record->process.pid));
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+          log_->warn("job {}: AzCopy still alive after the grace period: SIGKILL", job_id);
+          kill_and_reap(record->process);
+          break;
+        }
+        const auto tail = detail::read_tail(record->stdout_path(), 64 * 1024).value_or("");
+        if (!answered && detail::parse_output(tail).cancel_prompt) {
+          write_stdin(*record, "y\n");
+          answered = true;
+        } else if (!termed && now >= deadline - grace / 2) {
+          launcher_->send_signal(record->process, SIGTERM);
+          termed = true;
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    // An orphaned plan (process gone, plan InProgress) is closed by `azcopy cancel`.
+    AzCopyProgress p;
+    try {
+      p = poll(job_id);
+    } catch (const AzCopyJobNotFoundError&) {
+      throw;
+    }
+    if (p.state == AzCopyJobState::Running ||
+        (p.state == AzCopyJobState::Failed && p.resumable)) {
+      ProcessSpec spec{ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}};
+      const RunResult r = launcher_->run(spec, config_.command_timeout, std::size_t{1} << 20);
+      log_->info("job {}: azcopy cancel: {}", job_id, redact(r.out + r.err));
+      p = poll(job_id);
+    }
+    return p;
+  }
+
+  AzCopyJobRef resume(std::string_view job_id_view, std::string_view source_sas,
+                      std::string_view destination_sas) {
+    const std::string job_id = check_job_id(job_id_view);
+    auto record = detail::load_record(log_root_, job_id);
+    if (record && launcher_->probe(record->process) == Liveness::Alive) {
+      throw AzCopyStartError("job " + job_id + " is still running (pid " +
+                                 std::to_string(record->process.pid) + "): nothing to resume",
+                             ErrorContext{job_id, record->ref.log_dir, {}});
+    }
+    std::vector<std::string> args{"jobs", "resume", job_id, "--output-type=json",
+                                  "--skip-version-check"};
+    if (!source_sas.empty()) {
+      args.push_back("--source-sas=" + std::string(strip_question(source_sas)));
+    }
+    if (!destination_sas.empty()) {
+      args.push_back("--destination-sas=" + std::string(strip_question(destination_sas)));
+    }
+    if (!record) {
+      detail::JobRecord fresh;
+      fresh.ref.job_id = job_id;
+      fresh.ref.started_at = std::chrono::system_clock::now();
+      fresh.ref.environment = safe_environment();
+      fresh.ref.command = {redact(config_.azcopy_path), "jobs", "resume", job_id};
+      const fs::path dir = log_root_ / job_id;
+      detail::make_private_dir(dir);
+      fresh.ref.log_dir = dir.string();
+      record = fresh;
+    }
+    return launch_job(std::move(args), "resume", record);
+  }
+
+  std::vector<JobRecordInfo> list_jobs() {
+    std::vector<JobRecordInfo> jobs;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(log_root_, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!is_valid_job_id(name)) {
+        continue;
+      }
+      if (auto record = detail::load_record(log_root_, name)) {
+        jobs.push_back(JobRecordInfo{record->ref, record->last_state, record->summary});
+      }
+    }
+    std::sort(jobs.begin(), jobs.end(), [](const JobRecordInfo& a, const JobRecordInfo& b) {
+      return a.ref.started_at > b.ref.started_at;
+    });
+    return jobs;
+  }
+
+  // ----- arguments ----------------------------------------------------------------------------
+
+  static std::vector<std::string> build_args(std::string_view source, std::string_view destination,
+                                             const CopyOptions& options,
+                                             std::string_view default_log_level) {
+    auto refuse = [](const std::string& why) {
+      throw AzCopyStartError("invalid copy request: " + why, ErrorContext{});
+    };
+    if (source.empty() || destination.empty()) {
+      refuse("source and destination must not be empty");
+    }
+    if (source.starts_with("-") || destination.starts_with("-")) {
+      refuse("source and destination must not start with '-'");
+    }
+    const std::string overwrite = lower(options.overwrite);
+    if (overwrite == "prompt") {
+      refuse("--overwrite=prompt waits for an answer on stdin; use true, false or ifSourceNewer");
+    }
+    if (overwrite != "true" && overwrite != "false" && overwrite != "ifsourcenewer") {
+      refuse("overwrite must be true, false or ifSourceNewer, not '" + options.overwrite + "'");
+    }
+    std::string level = options.log_level.empty() ? std::string(default_log_level)
+                                                  : options.log_level;
+    static constexpr std::array<std::string_view, 6> kLevels = {"debug",   "info",  "warning",
+                                                                "error",   "panic", "none"};
+    if (std::find(kLevels.begin(), kLevels.end(), lower(level)) == kLevels.end()) {
+      refuse("unknown log level '" + level + "'");
+    }
+    if (options.from_to) {
+      const auto& ft = *options.from_to;
+      if (ft.empty() || !std::all_of(ft.begin(), ft.end(), [](unsigned char c) {
+            return std::isalnum(c) != 0;
+          })) {
+        refuse("from_to must be a location pair such as LocalBlob or FileBlob");
+      }
+    }
+    static constexpr std::array<std::string_view, 6> kManaged = {
+        "recursive", "overwrite", "from-to", "log-level", "output-type", "cancel-from-stdin"};
+    for (const auto& arg : options.extra_args) {
+      const std::string name = flag_name(arg);
+      if (name.empty()) {
+        refuse("extra argument '" + redact(arg) + "' is not a flag");
+      }
+      if (std::find(kManaged.begin(), kManaged.end(), name) != kManaged.end()) {
+        refuse("extra argument --" + name + " is managed by the runner (use CopyOptions)");
+      }
+      if (name == "output-level") {
+        const std::string value = lower(arg.substr(std::min(arg.size(), arg.find('=') + 1)));
+        if (arg.find('=') == std::string::npos || value == "essential" || value == "quiet") {
+          refuse("--output-level essential/quiet hides AzCopy's prompts and progress");
+        }
+      }
+    }
+    if (lower(level) == "none") {
+      level = "NONE";
+    }
+    std::vector<std::string> args{"copy", std::string(source), std::string(destination),
+                                  std::string("--recursive=") +
+                                      (options.recursive ? "true" : "false"),
+                                  "--overwrite=" + options.overwrite};
+    if (options.from_to) {
+      args.push_back("--from-to=" + *options.from_to);
+    }
+    args.push_back("--log-level=" + level);
+    args.push_back(std::string("--output-type=") +
+                   (options.output_type == OutputType::Json ? "json" : "text"));
+    args.emplace_back("--skip-version-check");
+    args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+    return args;
+  }
+
+ private:
+  static std::string check_job_id(std::string_view job_id) {
+    if (!is_valid_job_id(job_id)) {
+      throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) + "' is not an AzCopy job id "
+                                   "(a UUID)",
+                                   ErrorContext{});
+    }
+    return lower(job_id);
+  }
+
+  static std::string_view strip_question(std::string_view sas) {
+    if (sas.starts_with("?")) {
+      sas.remove_prefix(1);
+    }
+    return sas;
+  }
+
+  static std::string fmt_command(const std::vector<std::string>& command) {
+    std::string out;
+    for (const auto& c : command) {
+      if (!out.empty()) {
+        out += ' ';
+      }
+      out += c;
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> safe_environment() const {
+    std::map<std::string, std::string> env;
+    for (const auto& [key, value] : child_env_) {
+      if (!is_secret_env(key)) {
+        env[key] = redact(value);
+      }
+    }
+    return env;
+  }
+
+  /// Reads up to @p max bytes of @p path from @p offset.
+  static std::optional<std::string> read_from(const std::string& path, std::uintmax_t offset,
+                                              std::size_t max) {
+    detail::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || max == 0) {
+      return std::nullopt;
+    }
+    std::string data(std::min<std::size_t>(max, 64 * 1024), '\0');
+    const ssize_t n = ::pread(fd.get(), data.data(), data.size(), static_cast<off_t>(offset));
+    if (n <= 0) {
+      return std::nullopt;
+    }
+    data.resize(static_cast<std::size_t>(n));
+    return data;
+  }
+
+  void kill_and_reap(const ProcessIdentity& who) {
+    launcher_->send_signal(who, SIGKILL);
+    for (int i = 0; i < 200 && !launcher_->try_reap(who.pid); ++i) {
+      if (launcher_->probe(who) == Liveness::Dead) {
+        break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  void write_stdin(const detail::JobRecord& record, const std::string& line) {
+    detail::UniqueFd fd(::open(record.stdin_fifo().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) {
+      log_->warn("job {}: cannot open {}: {}", record.ref.job_id, record.stdin_fifo().string(),
+                 std::strerror(errno));
+      return;
+    }
+    if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      log_->warn("job {}: short write to its stdin", record.ref.job_id);
+    }
+  }
+
+  /// The Error messages of the job's own stdout, as a suffix for a reason.
+  static std::string own_error_suffix(const detail::JobRecord& record) {
+    const auto tail = detail::read_tail(record.stdout_path(), 64 * 1024);
+    if (!tail) {
+      return {};
+    }
+    const auto parsed = detail::parse_output(*tail);
+    if (parsed.messages.empty()) {
+      return {};
+    }
+    return ": " + parsed.messages.back();
+  }
+
+  AzCopySummary failed_without_plan(const detail::JobRecord& record, const std::string& reason) {
+    AzCopySummary s;
+    s.job_id = record.ref.job_id;
+    s.state = AzCopyJobState::Failed;
+    s.started_at = record.ref.started_at;
+    if (auto tail = detail::read_tail(record.stdout_path(), kStdoutTailBytes)) {
+      auto parsed = detail::parse_output(*tail);
+      s.errors = parsed.errors;
+      s.warnings = parsed.warnings;
+      s.messages = parsed.messages;
+      s.finished_at = parsed.last_timestamp;
+      s.raw_summary = redacted_excerpt(*tail, kMaxExcerptBytes);
+    }
+    s.messages.push_back(reason);
+    auto copy = record;
+    copy.summary = s;
+    copy.last_state = AzCopyJobState::Failed;
+    save(copy);
+    return s;
+  }
+
+  /// Completes a terminal summary with what the job's own output says, and keeps it.
+  void finalize(detail::JobRecord& record, AzCopySummary& summary, TimePoint observed_at) {
+    summary.job_id = record.ref.job_id;
+    if (!summary.started_at) {
+      summary.started_at = record.ref.started_at;
+    }
+    if (auto tail = detail::read_tail(record.stdout_path(), kStdoutTailBytes)) {
+      const auto own = detail::parse_output(*tail);
+      summary.warnings = std::max(summary.warnings, own.warnings);
+      summary.errors = std::max(summary.errors, own.errors);
+      for (const auto& m : own.messages) {
+        if (summary.messages.size() < kMaxMessages &&
+            std::find(summary.messages.begin(), summary.messages.end(), m) ==
+                summary.messages.end()) {
+          summary.messages.push_back(m);
+        }
+      }
+      if (own.end_timestamp) {
+        summary.finished_at = own.end_timestamp;
+      }
+      if (own.first_timestamp && record.resumes == 0) {
+        summary.started_at = own.first_timestamp;
+      }
+    }
+    if (!summary.finished_at) {
+      summary.finished_at = observed_at;
+    }
+    record.summary = summary;
+    record.last_state = summary.state;
+    save(record);
+  }
+
+  void save(const detail::JobRecord& record) {
+    std::lock_guard lock(record_mutex_);
+    const std::string error = detail::write_record(record);
+    if (!error.empty()) {
+      log_->warn("job {}: record not written ({}); polling still works through azcopy jobs show",
+                 record.ref.job_id, error);
+    }
+  }
+
+  RunnerConfig config_;
+  std::shared_ptr<ProcessLauncher> launcher_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::map<std::string, std::string> child_env_;
+  fs::path log_root_;
+  std::mutex azcopy_mutex_;
+  std::string azcopy_exe_;
+  std::string azcopy_version_;
+  std::mutex record_mutex_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+AzCopyRunner::AzCopyRunner(RunnerConfig config, std::shared_ptr<ProcessLauncher> launcher,
+                           std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(launcher), std::move(logger))) {}
+AzCopyRunner::~AzCopyRunner() = default;
+AzCopyRunner::AzCopyRunner(AzCopyRunner&&) noexcept = default;
+AzCopyRunner& AzCopyRunner::operator=(AzCopyRunner&&) noexcept = default;
+
+AzCopyJobRef AzCopyRunner::start_copy(std::string_view source, std::string_view destination,
+                                      const CopyOptions& options) {
+  return impl_->start_copy(source, destination, options);
+}
+AzCopyProgress AzCopyRunner::poll(std::string_view job_id) { return impl_->poll(job_id); }
+AzCopySummary AzCopyRunner::get_summary(std::string_view job_id) {
+  return impl_->get_summary(job_id);
+}
+AzCopySummary AzCopyRunner::wait(std::string_view job_id, std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds interval,
+                                 const ProgressCallback& on_progress) {
+  return impl_->wait(job_id, timeout, interval, on_progress);
+}
+AzCopyProgress AzCopyRunner::cancel(std::string_view job_id, std::chrono::milliseconds grace) {
+  return impl_->cancel(job_id, grace);
+}
+AzCopyJobRef AzCopyRunner::resume(std::string_view job_id, std::string_view source_sas,
+                                  std::string_view destination_sas) {
+  return impl_->resume(job_id, source_sas, destination_sas);
+}
+std::vector<JobRecordInfo> AzCopyRunner::list_jobs() { return impl_->list_jobs(); }
+std::string AzCopyRunner::azcopy_version() { return impl_->azcopy_version(); }
+const RunnerConfig& AzCopyRunner::config() const noexcept { return impl_->config(); }
+
+std::vector<std::string> AzCopyRunner::build_copy_args(std::string_view source,
+                                                       std::string_view destination,
+                                                       const CopyOptions& options,
+                                                       std::string_view default_log_level) {
+  std::vector<std::string> args = Impl::build_args(source, destination, options,
+                                                   default_log_level);
+  for (auto& a : args) {
+    a = redact(a);
+  }
+  return args;
+}
+
+}  // namespace azcopy_runner
