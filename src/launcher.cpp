@@ -33,7 +33,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/stdio.hpp>
-#include <boost/process/v2/environment.hpp>
 #include <boost/process/v2/start_dir.hpp>
 // clang-format on
 
@@ -58,6 +57,27 @@ struct NewSession {
     if (::setsid() < 0) {
       return bp2::error_code(errno, bp2::system_category());
     }
+    return {};
+  }
+};
+
+/// Sets the child's environment. (Boost 1.81's own process_environment::on_setup is defined
+/// only in impl/environment.ipp, which its header-only mode never includes: a link error.)
+struct ChildEnvironment {
+  std::vector<const char*> entries;  // points into a vector<string> that outlives the launch
+
+  explicit ChildEnvironment(const std::vector<std::string>& env) {
+    entries.reserve(env.size() + 1);
+    for (const auto& e : env) {
+      entries.push_back(e.c_str());
+    }
+    entries.push_back(nullptr);
+  }
+
+  template <typename Launcher>
+  bp2::error_code on_setup(Launcher& launcher, const bp2::filesystem::path& /*exe*/,
+                           const char* const* /*argv*/) {
+    launcher.env = entries.data();
     return {};
   }
 };
@@ -103,11 +123,11 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
   if (spec.working_dir.empty()) {
     proc = bp2::default_process_launcher()(ctx, ec, exe, spec.args,
                                            bp2::process_stdio{in_fd, out_fd, err_fd},
-                                           bp2::process_environment(env), NewSession{});
+                                           ChildEnvironment(env), NewSession{});
   } else {
     proc = bp2::default_process_launcher()(
         ctx, ec, exe, spec.args, bp2::process_stdio{in_fd, out_fd, err_fd},
-        bp2::process_environment(env), bp2::process_start_dir(spec.working_dir), NewSession{});
+        ChildEnvironment(env), bp2::process_start_dir(spec.working_dir), NewSession{});
   }
   if (ec) {
     throw AzCopyStartError(

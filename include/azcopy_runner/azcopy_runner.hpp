@@ -5,6 +5,7 @@
 
 #include "azcopy_runner/config.hpp"
 #include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/json.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "azcopy_runner/process.hpp"
 #include "azcopy_runner/runner.hpp"

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+// The runner against the real AzCopy and Azurite (see harness.hpp).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace azcopy_runner::integration {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+class RealAzCopy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AZCOPY_REQUIRE_ENVIRONMENT();
+    config_.azcopy_path = Env::get().azcopy;
+    config_.work_dir = (dir_.path() / "work").string();
+    config_.log_dir = (dir_.path() / "runner").string();
+    config_.poll_interval = 200ms;
+    runner_ = std::make_unique<AzCopyRunner>(config_);
+  }
+
+  /// A new container and its URL with the SAS.
+  std::string container(const std::string& prefix) {
+    const std::string name = unique_name(prefix);
+    static_cast<void>(Env::get().ctl_run({"mkcontainer", name}));
+    return name;
+  }
+  [[nodiscard]] std::string url(const std::string& path) const {
+    return Env::get().endpoint() + "/" + path + "?" + Env::get().sas();
+  }
+
+  AzCopySummary copy_and_wait(const std::string& src, const std::string& dst, CopyOptions o) {
+    const AzCopyJobRef ref = runner_->start_copy(src, dst, o);
+    EXPECT_TRUE(is_valid_job_id(ref.job_id));
+    return runner_->wait(ref.job_id, 300s, 200ms);
+  }
+
+  static CopyOptions upload() {
+    CopyOptions o;
+    o.from_to = "LocalBlob";
+    return o;
+  }
+
+  /// Nothing the runner wrote, and nothing it returned, holds the SAS signature.
+  void expect_no_signature_anywhere() const {
+    const std::string sig = Env::get().signature();
+    ASSERT_FALSE(sig.empty());
+    for (const auto& [path, content] : all_files(config_.log_dir)) {
+      EXPECT_THAT(content, Not(HasSubstr(sig))) << path;
+    }
+  }
+
+  TempDir dir_{"it"};
+  RunnerConfig config_;
+  std::unique_ptr<AzCopyRunner> runner_;
+};
+
+TEST_F(RealAzCopy, UploadThenDownloadGivesExactFiguresAndContent) {
+  TempDir src("src");
+  const Tree tree = make_tree(src.path(), 12, 50'000);
+  const std::string cont = container("up");
+  // AzCopy uploads the folder itself: <container>/<folder name>/...
+  const AzCopySummary up = copy_and_wait(src.path().string(), url(cont), upload());
+  EXPECT_EQ(up.state, AzCopyJobState::Succeeded) << up.raw_summary;
+  EXPECT_EQ(up.raw_status, "Completed");
+  EXPECT_EQ(up.files_transferred, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(up.bytes_transferred, total_bytes(tree));
+  EXPECT_EQ(up.failed_transfers, 0);
+  EXPECT_EQ(up.skipped_transfers, 0);
+  ASSERT_TRUE(up.started_at && up.finished_at);
+  EXPECT_LE(*up.started_at, *up.finished_at);
+
+  // What Azurite holds is what we sent.
+  Tree remote;
+  std::istringstream listing(Env::get().ctl_run({"list", cont}));
+  for (std::string line; std::getline(listing, line);) {
+    const auto tab = line.find('\t');
+    const std::string name = line.substr(0, tab);
+    const std::string prefix = src.path().filename().string() + "/";
+    ASSERT_TRUE(name.starts_with(prefix)) << name;
+    remote[name.substr(prefix.size())] = std::stoll(line.substr(tab + 1));
+  }
+  EXPECT_EQ(remote, tree);
+
+  TempDir back("down");
+  CopyOptions down;
+  down.from_to = "BlobLocal";
+  const AzCopySummary dn = copy_and_wait(url(cont + "/" + src.path().filename().string()),
+                                         back.path().string(), down);
+  EXPECT_EQ(dn.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(dn.files_transferred, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(dn.bytes_transferred, total_bytes(tree));
+  const fs::path got = back.path() / src.path().filename();
+  EXPECT_EQ(read_tree(got), tree);
+  for (const auto& [rel, size] : tree) {
+    EXPECT_EQ(slurp(got / rel), slurp(src.path() / rel)) << rel;
+  }
+  expect_no_signature_anywhere();
+}
+
+TEST_F(RealAzCopy, OverwriteFalseSkipsEverything) {
+  TempDir src("skip");
+  const Tree tree = make_tree(src.path(), 4, 10'000);
+  const std::string cont = container("skip");
+  ASSERT_EQ(copy_and_wait(src.path().string(), url(cont), upload()).state,
+            AzCopyJobState::Succeeded);
+  CopyOptions o = upload();
+  o.overwrite = "false";
+  const AzCopySummary s = copy_and_wait(src.path().string(), url(cont), o);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(s.raw_status, "CompletedWithSkipped");
+  EXPECT_EQ(s.skipped_transfers, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(s.files_transferred, 0);
+  EXPECT_EQ(s.bytes_transferred, 0);
+}
+
+TEST_F(RealAzCopy, ALeasedBlobIsAPartialFailure) {
+  TempDir src("lease");
+  const Tree tree = make_tree(src.path(), 5, 10'000);
+  const std::string cont = container("lease");
+  ASSERT_EQ(copy_and_wait(src.path().string(), url(cont), upload()).state,
+            AzCopyJobState::Succeeded);
+  const std::string leased = tree.begin()->first;
+  static_cast<void>(Env::get().ctl_run(
+      {"lease", cont + "/" + src.path().filename().string() + "/" + leased}));
+  const AzCopySummary s = copy_and_wait(src.path().string(), url(cont), upload());
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.raw_status, "CompletedWithErrors");
+  EXPECT_EQ(s.failed_transfers, 1);
+  EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()) - 1);
+  EXPECT_EQ(s.bytes_transferred, total_bytes(tree) - tree.begin()->second);
+  ASSERT_EQ(s.failed_files.size(), 1U);
+  EXPECT_THAT(s.failed_files[0].source, HasSubstr(leased));
+  EXPECT_FALSE(s.failed_files[0].error_code.empty());
+  expect_no_signature_anywhere();
+}
+
+TEST_F(RealAzCopy, AMissingContainerFailsEveryTransfer) {
+  TempDir src("fail");
+  const Tree tree = make_tree(src.path(), 3, 5'000);
+  const AzCopySummary s =
+      copy_and_wait(src.path().string(), url(unique_name("nosuchcontainer")), upload());
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.raw_status, "Failed");
+  EXPECT_EQ(s.failed_transfers, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(s.files_transferred, 0);
+  EXPECT_EQ(s.failed_files.size(), tree.size());
+  for (const auto& f : s.failed_files) {
+    EXPECT_THAT(f.destination, Not(HasSubstr(Env::get().signature())));
+  }
+  expect_no_signature_anywhere();
+}
+
+TEST_F(RealAzCopy, AScanErrorIsAFailedJobOrAStartError) {
+  const std::string cont = container("scan");
+  try {
+    const AzCopyJobRef ref =
+        runner_->start_copy((dir_.path() / "missing").string(), url(cont), upload());
+    // AzCopy 10.32 prints a job id, then fails the scan and leaves no plan.
+    const AzCopySummary s = runner_->wait(ref.job_id, 60s, 100ms);
+    EXPECT_EQ(s.state, AzCopyJobState::Failed);
+    EXPECT_THAT(::testing::PrintToString(s.messages), HasSubstr("missing"));
+  } catch (const AzCopyStartError& e) {
+    EXPECT_THAT(e.excerpt(), HasSubstr("missing"));
+  }
+  expect_no_signature_anywhere();
+}
+
+TEST_F(RealAzCopy, ASecondRunnerInstancePollsTheSameJob) {
+  TempDir src("second");
+  const Tree tree = make_tree(src.path(), 6, 20'000);
+  const std::string cont = container("second");
+  const AzCopyJobRef ref = runner_->start_copy(src.path().string(), url(cont), upload());
+  AzCopyRunner other(config_);
+  const AzCopySummary s = other.wait(ref.job_id, 300s, 100ms);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(s.bytes_transferred, total_bytes(tree));
+  const AzCopySummary mine = runner_->get_summary(ref.job_id);
+  EXPECT_EQ(mine.files_transferred, s.files_transferred);
+  EXPECT_EQ(mine.bytes_transferred, s.bytes_transferred);
+}
+
+/// CPU ticks (user + system) of a process, from /proc/<pid>/stat.
+std::int64_t cpu_ticks(std::int64_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) {
+    return -1;
+  }
+  std::istringstream fields(text.substr(close + 2));
+  std::string f;
+  std::int64_t utime = 0;
+  std::int64_t stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) {
+      utime = std::stoll(f);
+    } else if (i == 15) {
+      stime = std::stoll(f);
+      break;
+    }
+  }
+  return utime + stime;
+}
+
+TEST_F(RealAzCopy, AzCopyStaysIdleWhileItRunsUnderTheRunner) {
+  TempDir src("cpu");
+  make_tree(src.path(), 8, 1'000'000);
+  const std::string cont = container("cpu");
+  CopyOptions o = upload();
+  o.extra_args = {"--cap-mbps=4"};  // ~8 MB at 4 Mb/s: about 16 s of mostly waiting
+  const AzCopyJobRef ref = runner_->start_copy(src.path().string(), url(cont), o);
+  std::this_thread::sleep_for(1s);
+  const std::int64_t before = cpu_ticks(ref.pid);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(4s);
+  const std::int64_t after = cpu_ticks(ref.pid);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_GE(before, 0);
+  ASSERT_GE(after, before) << "AzCopy ended before the measurement";
+  const double share = static_cast<double>(after - before) /
+                       static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
+  // A child whose stdin is at EOF spins at ~100% of a core; under the runner it idles.
+  EXPECT_LT(share, 0.30) << "AzCopy used " << share * 100 << "% of a core";
+  static_cast<void>(runner_->cancel(ref.job_id, 10s));
+}
+
+TEST_F(RealAzCopy, UnknownJobIsNotFound) {
+  EXPECT_THROW(runner_->poll("7b0a9c2e-1111-4222-8333-444455556666"), AzCopyJobNotFoundError);
+}
+
+}  // namespace
+}  // namespace azcopy_runner::integration

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: MIT
+// AzCopyRunner through a mocked ProcessLauncher fed with recorded AzCopy output.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "azcopy_runner/azcopy_runner.hpp"
+#include "mock_launcher.hpp"
+
+namespace azcopy_runner {
+namespace {
+
+using ::testing::_;
+using ::testing::AnyNumber;
+using ::testing::HasSubstr;
+using ::testing::Invoke;
+using ::testing::NiceMock;
+using ::testing::Not;
+using ::testing::Return;
+using ::testing::StrictMock;
+using testing::ArgsStartWith;
+using testing::exited_with;
+using testing::fixture;
+using testing::manifest_case;
+using testing::MockLauncher;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kV = "10.32.2";
+const std::string kSas =
+    "sv=2019-12-12&ss=b&srt=sco&sp=rwdlacup&se=2026-11-30T18%3A23%3A10Z&spr=https%2Chttp&sig="
+    "c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
+const std::string kSigValue = "c2VjcmV0LXNpZ25hdHVyZQ";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("azcopy-runner-unit-" + std::to_string(rd()));
+    fs::create_directories(root_);
+    config_.azcopy_path = "/bin/true";  // exists and is executable; the mock answers for it
+    config_.work_dir = (root_ / "work").string();
+    config_.log_dir = (root_ / "runner").string();
+    config_.start_timeout = 2s;
+    config_.command_timeout = 5s;
+    ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+        .WillByDefault(Return(exited_with(0, "azcopy version 10.32.2\n")));
+    EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+        .Times(AnyNumber());
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  AzCopyRunner runner() { return AzCopyRunner(config_, launcher_); }
+
+  /// spawn_detached writes @p stdout_text into the job's stdout file, as AzCopy would.
+  void expect_spawn(const std::string& stdout_text, std::int64_t pid = 4242) {
+    EXPECT_CALL(*launcher_, spawn_detached(_))
+        .WillOnce(Invoke([this, stdout_text, pid](const DetachedSpec& spec) {
+          last_spawn_ = spec;
+          std::ofstream(spec.stdout_path, std::ios::binary) << stdout_text;
+          std::ofstream(spec.stderr_path, std::ios::binary);
+          return ProcessIdentity{pid, 777, "boot", "host"};
+        }));
+  }
+
+  void expect_jobs_show(const std::string& output, int exit_code = 0) {
+    EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+        .WillRepeatedly(Return(exited_with(exit_code, output)));
+  }
+
+  fs::path root_;
+  RunnerConfig config_;
+  std::shared_ptr<NiceMock<MockLauncher>> launcher_ = std::make_shared<NiceMock<MockLauncher>>();
+  DetachedSpec last_spawn_;
+};
+
+// ----- command building and validation ---------------------------------------------------------
+
+TEST(BuildCopyArgs, DefaultsFollowTheTask) {
+  const auto args = AzCopyRunner::build_copy_args("src", "dst", CopyOptions{}, "INFO");
+  EXPECT_EQ(args, (std::vector<std::string>{"copy", "src", "dst", "--recursive=true",
+                                            "--overwrite=true", "--log-level=INFO",
+                                            "--output-type=json", "--skip-version-check"}));
+}
+
+TEST(BuildCopyArgs, OptionsAndExtraArgsAreApplied) {
+  CopyOptions o;
+  o.recursive = false;
+  o.overwrite = "ifSourceNewer";
+  o.from_to = "FileBlob";
+  o.log_level = "WARNING";
+  o.output_type = OutputType::Text;
+  o.extra_args = {"--cap-mbps=8", "--check-length=true"};
+  const auto args = AzCopyRunner::build_copy_args("a", "b", o, "INFO");
+  EXPECT_EQ(args, (std::vector<std::string>{"copy", "a", "b", "--recursive=false",
+                                            "--overwrite=ifSourceNewer", "--from-to=FileBlob",
+                                            "--log-level=WARNING", "--output-type=text",
+                                            "--skip-version-check", "--cap-mbps=8",
+                                            "--check-length=true"}));
+}
+
+TEST(BuildCopyArgs, EmptyLogLevelTakesTheConfiguredDefault) {
+  CopyOptions o;
+  o.log_level.clear();
+  const auto args = AzCopyRunner::build_copy_args("a", "b", o, "ERROR");
+  EXPECT_THAT(args, ::testing::Contains("--log-level=ERROR"));
+}
+
+TEST(BuildCopyArgs, ReturnedCommandIsRedacted) {
+  const auto args = AzCopyRunner::build_copy_args(
+      "/data", "https://acct.blob.core.windows.net/c?" + kSas, CopyOptions{}, "INFO");
+  for (const auto& a : args) {
+    EXPECT_THAT(a, Not(HasSubstr(kSigValue)));
+  }
+  EXPECT_THAT(args[2], HasSubstr("https://acct.blob.core.windows.net/c"));
+}
+
+struct BadRequest {
+  std::string name;
+  std::string source;
+  std::string destination;
+  CopyOptions options;
+  std::string expected_text;
+};
+
+class BuildCopyArgsRefuses : public ::testing::TestWithParam<BadRequest> {};
+
+TEST_P(BuildCopyArgsRefuses, WithAStartError) {
+  const auto& p = GetParam();
+  try {
+    static_cast<void>(AzCopyRunner::build_copy_args(p.source, p.destination, p.options, "INFO"));
+    FAIL() << "accepted";
+  } catch (const AzCopyStartError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(p.expected_text));
+  }
+}
+
+CopyOptions with(auto&& mutate) {
+  CopyOptions o;
+  mutate(o);
+  return o;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Validation, BuildCopyArgsRefuses,
+    ::testing::Values(
+        BadRequest{"EmptySource", "", "dst", {}, "must not be empty"},
+        BadRequest{"EmptyDestination", "src", "", {}, "must not be empty"},
+        BadRequest{"FlagAsSource", "--help", "dst", {}, "must not start with '-'"},
+        BadRequest{"OverwritePrompt", "s", "d",
+                   with([](CopyOptions& o) { o.overwrite = "prompt"; }), "prompt"},
+        BadRequest{"OverwriteUnknown", "s", "d",
+                   with([](CopyOptions& o) { o.overwrite = "sometimes"; }), "overwrite must be"},
+        BadRequest{"LogLevelUnknown", "s", "d",
+                   with([](CopyOptions& o) { o.log_level = "LOUD"; }), "unknown log level"},
+        BadRequest{"FromToInjection", "s", "d",
+                   with([](CopyOptions& o) { o.from_to = "LocalBlob --x"; }), "from_to"},
+        BadRequest{"OutputLevelQuiet", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--output-level=quiet"}; }),
+                   "output-level"},
+        BadRequest{"OutputLevelEssential", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--output-level=essential"}; }),
+                   "output-level"},
+        BadRequest{"ManagedOutputType", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--output-type=text"}; }),
+                   "managed by the runner"},
+        BadRequest{"ManagedOverwrite", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--overwrite", "prompt"}; }),
+                   "managed by the runner"},
+        BadRequest{"ManagedRecursiveCase", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--Recursive=false"}; }),
+                   "managed by the runner"},
+        BadRequest{"PositionalExtra", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"/etc"}; }), "is not a flag"}),
+    [](const ::testing::TestParamInfo<BadRequest>& p) { return p.param.name; });
+
+// ----- start_copy ------------------------------------------------------------------------------
+
+TEST_F(RunnerTest, StartCopyReturnsTheJobIdOfTheInitMessage) {
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  auto r = runner();
+  const AzCopyJobRef ref =
+      r.start_copy("src", "http://127.0.0.1:10000/devstoreaccount1/c?" + kSas, CopyOptions{});
+  EXPECT_EQ(ref.job_id, manifest_case(kV, "copy_json_completed")["job_id"]);
+  EXPECT_EQ(ref.pid, 4242);
+  EXPECT_EQ(fs::path(ref.log_dir), fs::path(config_.log_dir) / ref.job_id);
+  EXPECT_TRUE(fs::exists(fs::path(ref.log_dir) / "stdout.log"));
+  EXPECT_EQ(ref.environment.at("AZCOPY_LOG_LOCATION"), config_.work_dir);
+  EXPECT_EQ(ref.environment.at("AZCOPY_JOB_PLAN_LOCATION"), config_.work_dir);
+  // The child got the real command; what is returned and recorded is redacted.
+  EXPECT_THAT(last_spawn_.process.args[2], HasSubstr(kSigValue));
+  for (const auto& a : ref.command) {
+    EXPECT_THAT(a, Not(HasSubstr(kSigValue)));
+  }
+  const std::string record = slurp(fs::path(ref.log_dir) / "record.json");
+  EXPECT_THAT(record, HasSubstr(ref.job_id));
+  EXPECT_THAT(record, Not(HasSubstr(kSigValue)));
+}
+
+TEST_F(RunnerTest, StartCopyFindsTheJobIdInTextOutput) {
+  expect_spawn(fixture(kV, "copy_text_completed.stdout"));
+  CopyOptions o;
+  o.output_type = OutputType::Text;
+  const AzCopyJobRef ref = runner().start_copy("src", "dst", o);
+  EXPECT_EQ(ref.job_id, manifest_case(kV, "copy_text_completed")["job_id"]);
+}
+
+TEST_F(RunnerTest, RunnerFilesArePrivate) {
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  const AzCopyJobRef ref = runner().start_copy("src", "dst", CopyOptions{});
+  struct stat st {};
+  ASSERT_EQ(::stat(ref.log_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777U, 0700U);
+  ASSERT_EQ(::stat((fs::path(ref.log_dir) / "record.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777U, 0600U);
+}
+
+TEST_F(RunnerTest, StartCopyRefusesBadRequestsBeforeRunningAnything) {
+  EXPECT_CALL(*launcher_, spawn_detached(_)).Times(0);
+  CopyOptions o;
+  o.overwrite = "prompt";
+  auto r = runner();
+  EXPECT_THROW(r.start_copy("src", "dst", o), AzCopyStartError);
+  EXPECT_THROW(r.start_copy("", "dst", CopyOptions{}), AzCopyStartError);
+}
+
+TEST_F(RunnerTest, StartCopyReportsAnEarlyExitWithTheExcerpt) {
+  expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
+  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  try {
+    runner().start_copy("src", "dst", CopyOptions{});
+    FAIL() << "no error";
+  } catch (const AzCopyStartError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 1"));
+    EXPECT_THAT(e.excerpt(), HasSubstr("couldn't parse"));
+    EXPECT_FALSE(e.log_dir().empty());
+    EXPECT_LE(e.excerpt().size(), kMaxExcerptBytes);
+  }
+}
+
+TEST_F(RunnerTest, StartCopyKillsAProcessThatPrintsNoJobId) {
+  config_.start_timeout = 200ms;
+  expect_spawn("INFO: Scanning...\n");
+  EXPECT_CALL(*launcher_, send_signal(_, SIGKILL)).WillOnce(Return(true));
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
+  try {
+    runner().start_copy("src", "dst", CopyOptions{});
+    FAIL() << "no error";
+  } catch (const AzCopyJobIdNotFoundError& e) {
+    EXPECT_THAT(e.excerpt(), HasSubstr("Scanning"));
+  }
+}
+
+TEST_F(RunnerTest, MissingExecutableIsNotInstalled) {
+  config_.azcopy_path = (root_ / "no-such-azcopy").string();
+  EXPECT_CALL(*launcher_, spawn_detached(_)).Times(0);
+  try {
+    runner().start_copy("src", "dst", CopyOptions{});
+    FAIL() << "no error";
+  } catch (const AzCopyNotInstalledError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no-such-azcopy"));
+  }
+}
+
+TEST_F(RunnerTest, AnExecutableThatIsNotAzCopyIsRefused) {
+  ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+      .WillByDefault(Return(exited_with(0, "")));
+  EXPECT_THROW(runner().poll("7b0a9c2e-1111-4222-8333-444455556666"), AzCopyNotInstalledError);
+}
+
+TEST_F(RunnerTest, UnsupportedVersionIsRefused) {
+  ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+      .WillByDefault(Return(exited_with(0, "azcopy version 10.3.0\n")));
+  try {
+    runner().poll("7b0a9c2e-1111-4222-8333-444455556666");
+    FAIL() << "no error";
+  } catch (const AzCopyNotInstalledError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("10.3.0"));
+  }
+}
+
+// ----- poll ------------------------------------------------------------------------------------
+
+TEST_F(RunnerTest, PollRefusesIdsThatAreNotUuidsBeforeRunningAnything) {
+  auto strict = std::make_shared<StrictMock<MockLauncher>>();
+  AzCopyRunner r(config_, strict);
+  const std::string long_id(10 * 1024, 'a');
+  for (const std::string& id : {std::string("../x"), std::string("--help"), std::string(),
+                               long_id, std::string("7b0a9c2e-1111-4222-8333-44445555666")}) {
+    EXPECT_THROW(r.poll(id), AzCopyJobNotFoundError) << id.substr(0, 20);
+    EXPECT_THROW(r.get_summary(id), AzCopyJobNotFoundError);
+  }
+}
+
+TEST_F(RunnerTest, PollRunsJobsShowWithoutWritingALog) {
+  const std::string id = manifest_case(kV, "copy_json_completed")["job_id"];
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Invoke([&](const ProcessSpec& spec, auto, auto) {
+        EXPECT_EQ(spec.args, (std::vector<std::string>{"jobs", "show", id, "--output-type=json",
+                                                       "--log-level=NONE",
+                                                       "--skip-version-check"}));
+        EXPECT_EQ(spec.env.at("AZCOPY_JOB_PLAN_LOCATION"), config_.work_dir);
+        return exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"));
+      }));
+  const AzCopyProgress p = runner().poll(id);
+  EXPECT_EQ(p.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(p.raw_status, "Completed");
+  EXPECT_EQ(p.files_done, 4);
+  EXPECT_EQ(p.bytes_done, 600003);
+}
+
+TEST_F(RunnerTest, PollOfAnUnknownJobIsNotFound) {
+  expect_jobs_show(fixture(kV, "jobs_show_json_notfound.stdout"), 1);
+  try {
+    runner().poll("7b0a9c2e-1111-4222-8333-444455556666");
+    FAIL() << "no error";
+  } catch (const AzCopyJobNotFoundError& e) {
+    EXPECT_EQ(e.job_id(), "7b0a9c2e-1111-4222-8333-444455556666");
+    EXPECT_THAT(e.excerpt(), HasSubstr("no job with JobId"));
+  }
+}
+
+struct StateCase {
+  std::string fixture_name;
+  AzCopyJobState state;
+};
+
+class PollMapsStates : public RunnerTest, public ::testing::WithParamInterface<StateCase> {};
+
+TEST_P(PollMapsStates, FromJobsShow) {
+  expect_jobs_show(fixture(kV, GetParam().fixture_name));
+  EXPECT_EQ(runner().poll("7b0a9c2e-1111-4222-8333-444455556666").state, GetParam().state);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, PollMapsStates,
+    ::testing::Values(StateCase{"jobs_show_json_completed_from_json.stdout",
+                                AzCopyJobState::Succeeded},
+                      StateCase{"jobs_show_json_skipped_from_json.stdout", AzCopyJobState::Succeeded},
+                      StateCase{"jobs_show_json_errors_from_json.stdout", AzCopyJobState::Failed},
+                      StateCase{"jobs_show_json_errors_and_skipped_from_json.stdout",
+                                AzCopyJobState::Failed},
+                      StateCase{"jobs_show_json_failed_from_json.stdout", AzCopyJobState::Failed},
+                      StateCase{"jobs_show_json_cancelled_from_json.stdout",
+                                AzCopyJobState::Canceled},
+                      StateCase{"jobs_show_json_inprogress.stdout", AzCopyJobState::Running}));
+
+TEST_F(RunnerTest, PollIsPendingWhileTheRecordKnowsTheJobAndAzCopyDoesNot) {
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+  expect_jobs_show(fixture(kV, "jobs_show_json_notfound.stdout"), 1);
+  EXPECT_EQ(r.poll(ref.job_id).state, AzCopyJobState::Pending);
+}
+
+TEST_F(RunnerTest, AJobWhoseProcessExitedWithoutAPlanFailed) {
+  expect_spawn(fixture(kV, "copy_json_scan_error.stdout"));
+  auto r = runner();
+  const auto ref = r.start_copy("missing", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
+  expect_jobs_show(fixture(kV, "jobs_show_json_notfound.stdout"), 1);
+  const AzCopyProgress p = r.poll(ref.job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Failed);
+  EXPECT_THAT(p.reason, HasSubstr("without leaving a job plan"));
+  EXPECT_THAT(p.reason, HasSubstr("failed to scan path"));
+  const AzCopySummary s = r.get_summary(ref.job_id);
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.files_transferred, 0);
+}
+
+TEST_F(RunnerTest, AKilledJobIsFailedAndResumableNotRunningForever) {
+  expect_spawn(fixture(kV, "copy_json_killed.stdout"));
+  auto r = runner();
+  const auto ref = r.start_copy("big", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
+  expect_jobs_show(fixture(kV, "jobs_show_json_killed.stdout"));
+  const AzCopyProgress p = r.poll(ref.job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Failed);
+  EXPECT_EQ(p.raw_status, "InProgress");
+  EXPECT_TRUE(p.resumable);
+  EXPECT_THAT(p.reason, HasSubstr("is gone"));
+}
+
+TEST_F(RunnerTest, ALiveJobThatAzCopyReportsInProgressIsRunning) {
+  expect_spawn(fixture(kV, "copy_json_killed.stdout"));
+  auto r = runner();
+  const auto ref = r.start_copy("big", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+  expect_jobs_show(fixture(kV, "jobs_show_json_inprogress.stdout"));
+  EXPECT_EQ(r.poll(ref.job_id).state, AzCopyJobState::Running);
+}
+
+TEST_F(RunnerTest, JobsShowThatTimesOutIsAParseError) {
+  RunResult timed_out;
+  timed_out.timed_out = true;
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(timed_out));
+  try {
+    runner().poll("7b0a9c2e-1111-4222-8333-444455556666");
+    FAIL() << "no error";
+  } catch (const AzCopyParseError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("did not answer"));
+  }
+}
+
+TEST_F(RunnerTest, JobsShowGarbageOrAPanicIsAParseError) {
+  expect_jobs_show("panic: runtime error: invalid memory address\n\ngoroutine 1 [running]:\n", 2);
+  try {
+    runner().poll("7b0a9c2e-1111-4222-8333-444455556666");
+    FAIL() << "no error";
+  } catch (const AzCopyParseError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 2"));
+    EXPECT_THAT(e.excerpt(), HasSubstr("panic"));
+  }
+}
+
+// ----- get_summary / wait ----------------------------------------------------------------------
+
+TEST_F(RunnerTest, GetSummaryOfARunningJobThrowsNotFinishedWithThePartialSummary) {
+  expect_jobs_show(fixture(kV, "jobs_show_json_inprogress.stdout"));
+  try {
+    runner().get_summary("7b0a9c2e-1111-4222-8333-444455556666");
+    FAIL() << "no error";
+  } catch (const AzCopyNotFinishedError& e) {
+    EXPECT_EQ(e.partial_summary().state, AzCopyJobState::Running);
+    EXPECT_EQ(e.partial_summary().raw_status, "InProgress");
+    EXPECT_GT(e.partial_summary().total_transfers, 0);
+  }
+}
+
+TEST_F(RunnerTest, TerminalSummaryIsKeptInTheRecordAndServedFromThere) {
+  expect_spawn(fixture(kV, "copy_json_errors.stdout"));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .Times(1)
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_errors_from_json.stdout"))));
+  const auto expect = manifest_case(kV, "copy_json_errors")["expect"];
+  const AzCopySummary first = r.get_summary(ref.job_id);
+  EXPECT_EQ(first.state, AzCopyJobState::Failed);
+  EXPECT_EQ(first.raw_status, "CompletedWithErrors");
+  EXPECT_EQ(std::to_string(first.bytes_transferred), expect["TotalBytesTransferred"]);
+  EXPECT_EQ(std::to_string(first.failed_transfers), expect["TransfersFailed"]);
+  ASSERT_TRUE(first.finished_at.has_value());
+  // A second runner (another process, say) reads the record: no second jobs show.
+  AzCopyRunner other(config_, launcher_);
+  const AzCopySummary again = other.get_summary(ref.job_id);
+  EXPECT_EQ(again.files_transferred, first.files_transferred);
+  EXPECT_EQ(again.bytes_transferred, first.bytes_transferred);
+  EXPECT_EQ(again.state, first.state);
+  EXPECT_EQ(other.poll(ref.job_id).state, AzCopyJobState::Failed);
+}
+
+TEST_F(RunnerTest, WaitPollsUntilTerminalAndReportsProgress) {
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillRepeatedly(
+          Return(exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"))));
+  std::vector<AzCopyJobState> seen;
+  const AzCopySummary s = runner().wait("7b0a9c2e-1111-4222-8333-444455556666", 10s, 1ms,
+                                        [&](const AzCopyProgress& p) { seen.push_back(p.state); });
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(seen, (std::vector<AzCopyJobState>{AzCopyJobState::Running, AzCopyJobState::Running,
+                                               AzCopyJobState::Succeeded}));
+}
+
+TEST_F(RunnerTest, WaitTimesOutWithNotFinished) {
+  expect_jobs_show(fixture(kV, "jobs_show_json_inprogress.stdout"));
+  EXPECT_THROW(runner().wait("7b0a9c2e-1111-4222-8333-444455556666", 30ms, 5ms),
+               AzCopyNotFinishedError);
+}
+
+TEST_F(RunnerTest, ListJobsShowsRecordedJobsNewestFirst) {
+  auto r = runner();
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  const auto first = r.start_copy("src", "dst", CopyOptions{});
+  std::this_thread::sleep_for(5ms);
+  expect_spawn(fixture(kV, "copy_json_errors.stdout"));
+  const auto second = r.start_copy("src", "dst", CopyOptions{});
+  const auto jobs = r.list_jobs();
+  ASSERT_EQ(jobs.size(), 2U);
+  EXPECT_EQ(jobs[0].ref.job_id, second.job_id);
+  EXPECT_EQ(jobs[1].ref.job_id, first.job_id);
+}
+
+}  // namespace
+}  // namespace azcopy_runner
