@@ -31,6 +31,11 @@ struct ParsedOutput {
 /// Parses a whole output. Never throws anything but std::bad_alloc.
 ParsedOutput parse_output(std::string_view output);
 
+/// The last complete (newline-terminated) JSON line of @p output whose MessageType is
+/// Progress, EndOfJob or GetJobSummary; empty when there is none. Scans backwards: the cost
+/// is that of the lines after it, not of the whole output.
+std::string_view last_summary_line(std::string_view output) noexcept;
+
 /// Parses "2026-11-29T18:23:10.30122744Z" (RFC 3339, any fraction, Z or +hh:mm).
 std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept;
 

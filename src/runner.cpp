@@ -347,7 +347,7 @@ class AzCopyRunner::Impl {
 
   // ----- observe / poll / summary -------------------------------------------------------------
 
-  Observation observe(std::string_view job_id_view) {
+  Observation observe(std::string_view job_id_view, bool allow_fast) {
     const std::string job_id = check_job_id(job_id_view);
     Observation obs;
     obs.record = detail::load_record(log_root_, job_id);
@@ -365,6 +365,13 @@ class AzCopyRunner::Impl {
         obs.record->exit = status;
       }
       liveness = launcher_->probe(obs.record->process);
+    }
+
+    if (allow_fast && config_.poll_from_output && obs.record && liveness != Liveness::Unknown) {
+      if (auto fast = observe_from_output(*obs.record, liveness)) {
+        fast->record = std::move(obs.record);
+        return *fast;
+      }
     }
 
     const std::string exe = ensure_azcopy();
@@ -440,8 +447,50 @@ class AzCopyRunner::Impl {
     return obs;
   }
 
+  /// The job's state from the last summary message of its own JSON stdout, when that decides
+  /// it: an EndOfJob (terminal), or a Progress while the process is alive (running).
+  std::optional<Observation> observe_from_output(const detail::JobRecord& record,
+                                                 Liveness liveness) const {
+    const auto& cmd = record.ref.command;
+    if (std::find(cmd.begin(), cmd.end(), "--output-type=json") == cmd.end() &&
+        record.kind == "copy") {
+      return std::nullopt;
+    }
+    for (std::size_t window = std::size_t{64} << 10; window <= kStdoutTailBytes; window *= 4) {
+      const auto tail = detail::read_tail(record.stdout_path(), window);
+      if (!tail) {
+        return std::nullopt;
+      }
+      const std::string_view line = detail::last_summary_line(*tail);
+      if (line.empty()) {
+        if (tail->size() < window) {
+          return std::nullopt;  // the whole file holds no summary yet
+        }
+        continue;  // a longer window may hold one
+      }
+      detail::ParsedOutput parsed = detail::parse_output(line);
+      if (!parsed.summary) {
+        return std::nullopt;
+      }
+      Observation obs;
+      obs.at = parsed.last_timestamp.value_or(std::chrono::system_clock::now());
+      if (parsed.end_of_job) {
+        obs.state = parsed.summary->state;
+      } else if (liveness == Liveness::Alive) {
+        obs.state = AzCopyJobState::Running;  // only EndOfJob is final
+        parsed.summary->state = AzCopyJobState::Running;
+      } else {
+        return std::nullopt;  // gone without an EndOfJob: let the plan decide
+      }
+      obs.summary = std::move(parsed.summary);
+      obs.summary->job_id = record.ref.job_id;
+      return obs;
+    }
+    return std::nullopt;
+  }
+
   AzCopyProgress poll(std::string_view job_id) {
-    const Observation obs = observe(job_id);
+    const Observation obs = observe(job_id, true);
     AzCopyProgress p;
     if (obs.summary) {
       p = progress_from_summary(*obs.summary);
@@ -455,7 +504,7 @@ class AzCopyRunner::Impl {
   }
 
   AzCopySummary get_summary(std::string_view job_id) {
-    Observation obs = observe(job_id);
+    Observation obs = observe(job_id, false);
     if (obs.summary && is_terminal(obs.state)) {
       return *obs.summary;
     }

@@ -30,6 +30,11 @@ struct RunnerConfig {
   std::chrono::milliseconds command_timeout{std::chrono::seconds(60)};
   /// Bound on the output kept from one short AzCopy command.
   std::size_t max_command_output = std::size_t{256} * 1024 * 1024;
+  /// poll() of a job whose AzCopy process was started on this host reads the last progress
+  /// message of the job's own stdout (microseconds) instead of running `azcopy jobs show`
+  /// (tens of milliseconds). `jobs show` is still used whenever the output cannot decide
+  /// (no progress yet, process gone without an EndOfJob, another host).
+  bool poll_from_output = true;
   /// Further variables for AzCopy (e.g. AZCOPY_CONCURRENCY_VALUE). Secrets here are passed
   /// to AzCopy but never recorded.
   std::map<std::string, std::string> extra_env;

@@ -234,6 +234,39 @@ TEST_F(RealAzCopy, AzCopyStaysIdleWhileItRunsUnderTheRunner) {
   static_cast<void>(runner_->cancel(ref.job_id, 10s));
 }
 
+void expect_same_figures(const AzCopyProgress& a, const AzCopyProgress& b) {
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.raw_status, b.raw_status);
+  EXPECT_EQ(a.files_done, b.files_done);
+  EXPECT_EQ(a.files_total, b.files_total);
+  EXPECT_EQ(a.bytes_done, b.bytes_done);
+  EXPECT_EQ(a.bytes_expected, b.bytes_expected);
+  EXPECT_EQ(a.failed, b.failed);
+  EXPECT_EQ(a.skipped, b.skipped);
+}
+
+TEST_F(RealAzCopy, PollFromOwnOutputAndFromJobsShowAgree) {
+  TempDir src("agree");
+  make_tree(src.path(), 6, 20'000);
+  RunnerConfig slow_config = config_;
+  slow_config.poll_from_output = false;
+  AzCopyRunner slow(slow_config);
+  for (const std::string& dst : {url(container("agree")), url(unique_name("nosuchcontainer"))}) {
+    const AzCopyJobRef ref = runner_->start_copy(src.path().string(), dst, upload());
+    static_cast<void>(slow.wait(ref.job_id, 300s, 100ms));
+    // The process may still be writing its last lines after the plan is final.
+    AzCopyProgress fast;
+    for (int i = 0; i < 100; ++i) {
+      fast = runner_->poll(ref.job_id);
+      if (is_terminal(fast.state)) {
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    expect_same_figures(fast, slow.poll(ref.job_id));
+  }
+}
+
 TEST_F(RealAzCopy, UnknownJobIsNotFound) {
   EXPECT_THROW(runner_->poll("7b0a9c2e-1111-4222-8333-444455556666"), AzCopyJobNotFoundError);
 }

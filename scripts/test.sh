@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# The project's test command (CI runs it through .ci/run).
+#
+#   1. scripts/setup.sh (Debian packages, Azurite, AzCopy 10.32.2 and 10.18.1; quick when done);
+#   2. for each build: CMake preset configure + build (-j2), then its tests with ctest:
+#        default  RelWithDebInfo             all tests (labels unit and integration)
+#        asan     AddressSanitizer + UBSan   all tests
+#        tsan     ThreadSanitizer            the tests labelled `concurrency` only
+#      against one Azurite blob emulator started on a free port (stopped on exit).
+#   Steps 2 run in a private network namespace (loopback only) where the machine allows it, so
+#   that nothing a test starts (AzCopy's version checks...) leaves the machine.
+#
+# The tests receive:
+#   AZURITE_PORT                      the emulator's blob port on 127.0.0.1
+#   AZCOPY_RUNNER_TEST_BLOB_ENDPOINT  http://127.0.0.1:$AZURITE_PORT/devstoreaccount1
+#   AZCOPY_RUNNER_TEST_AZCOPY         the AzCopy 10.32.2 binary
+#   AZCOPY_RUNNER_TEST_AZCOPY_10_18   the AzCopy 10.18.1 binary
+#   AZCOPY_RUNNER_TEST_AZURITE_CTL    tests/integration/azurite_ctl.py (SAS, containers, leases)
+#
+# Usage: scripts/test.sh [--quick] [--no-setup] [--no-netns]
+#   --quick      the default build only
+#   --no-setup   don't run scripts/setup.sh
+#   --no-netns   don't isolate the tests in a network namespace (also AZCOPY_RUNNER_TEST_NETNS=0)
+# Logs: build/test-logs/. Exit status: 0 when every build and every test passed.
+set -euo pipefail
+
+# shellcheck source=SCRIPTDIR/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$AZCOPY_RUNNER_ROOT"
+
+orig_args=("$@")
+quick=0
+setup=1
+netns="${AZCOPY_RUNNER_TEST_NETNS:-auto}"
+in_netns=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --no-setup) setup=0 ;;
+    --no-netns) netns=0 ;;
+    --in-netns) in_netns=1 ;; # internal: this is the re-executed copy inside the namespace
+    -h | --help)
+      print_usage "$AZCOPY_RUNNER_ROOT/scripts/test.sh"
+      exit 0
+      ;;
+    *) die "unknown argument: $arg (try --help)" ;;
+  esac
+done
+
+# Nothing here reads a terminal: give every child a stdin that exists (CI may have none at all).
+exec </dev/null
+
+jobs="$(jobs_count)"
+if [[ "$quick" -eq 1 ]]; then
+  presets=(default)
+else
+  presets=(default asan tsan)
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Outside the namespace: install what is needed (that needs the network), then re-enter.
+# ---------------------------------------------------------------------------------------------
+if [[ "$in_netns" -eq 0 ]]; then
+  if [[ "$setup" -eq 1 ]]; then
+    log "setup"
+    bash "$AZCOPY_RUNNER_ROOT/scripts/setup.sh" >/dev/null
+  fi
+  if [[ "$netns" != "0" ]]; then
+    if can_unshare_net; then
+      log "running the builds and tests in a private network namespace (loopback only)"
+      exec unshare -n -- bash "$AZCOPY_RUNNER_ROOT/scripts/test.sh" "${orig_args[@]}" --no-setup --in-netns
+    elif [[ "$netns" == "1" ]]; then
+      die "AZCOPY_RUNNER_TEST_NETNS=1 but no network namespace can be made here"
+    else
+      warn "cannot make a network namespace here: the tests run on the host's network"
+    fi
+  fi
+else
+  ip link set lo up || die "cannot bring up the loopback interface in the network namespace"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Builds and tests
+# ---------------------------------------------------------------------------------------------
+need_cmd cmake ctest ninja python3 curl
+for tool in "$AZCOPY_10_32" "$AZCOPY_10_18" "$AZURITE_BLOB"; do
+  [[ -x "$tool" ]] || die "$tool is missing: run scripts/setup.sh"
+done
+
+logs="$AZCOPY_RUNNER_ROOT/build/test-logs"
+mkdir -p "$logs"
+azurite_port=""
+azurite_dir=""
+
+stop_azurite() {
+  if [[ -n "$azurite_port" ]]; then
+    bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" stop --port "$azurite_port" --dir "$azurite_dir" ||
+      true
+    azurite_port=""
+  fi
+}
+trap stop_azurite EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_azurite() {
+  [[ -z "$azurite_port" ]] || return 0
+  local port
+  port="$(free_port)"
+  azurite_dir="$logs/azurite"
+  bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" start --port "$port" --dir "$azurite_dir"
+  azurite_port="$port"
+  export AZURITE_PORT="$port"
+  AZCOPY_RUNNER_TEST_BLOB_ENDPOINT="$(blob_endpoint "$port")"
+  export AZCOPY_RUNNER_TEST_BLOB_ENDPOINT
+  export AZCOPY_RUNNER_TEST_AZCOPY="$AZCOPY_10_32"
+  export AZCOPY_RUNNER_TEST_AZCOPY_10_18="$AZCOPY_10_18"
+  export AZCOPY_RUNNER_TEST_AZURITE_CTL="$AZURITE_CTL"
+  python3 "$AZURITE_CTL" wait --timeout 30
+}
+
+# Sanitizer settings (also in the test presets, for ctest run by hand).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}"
+
+total_passed=0
+total_failed=0
+failures=0
+stage_lines=()
+
+# record STAGE STATUS DETAIL
+record() {
+  stage_lines+=("$(printf '%-8s %-6s %s' "$1" "$2" "$3")")
+  [[ "$2" == "ok" ]] || failures=$((failures + 1))
+}
+
+run_preset() {
+  local p="$1" t0 rc=0 out passed failed total
+  t0=$SECONDS
+  log "[$p] configure"
+  if ! cmake --preset "$p" >"$logs/$p-configure.log" 2>&1; then
+    tail -n 60 "$logs/$p-configure.log" >&2
+    record "$p" FAILED "configure failed (build/test-logs/$p-configure.log)"
+    total_failed=$((total_failed + 1))
+    return 0
+  fi
+  log "[$p] build (-j$jobs)"
+  set +e
+  cmake --build --preset "$p" -j "$jobs" >"$logs/$p-build.log" 2>&1
+  rc=$?
+  set -e
+  if [[ "$rc" -ne 0 ]]; then
+    tail -n 100 "$logs/$p-build.log" >&2
+    record "$p" FAILED "build failed after $((SECONDS - t0)) s (build/test-logs/$p-build.log)"
+    total_failed=$((total_failed + 1))
+    return 0
+  fi
+  log "[$p] build done in $((SECONDS - t0)) s"
+  start_azurite
+  log "[$p] ctest --preset $p"
+  set +e
+  ctest --preset "$p" -j "$jobs" 2>&1 | tee "$logs/$p-ctest.log"
+  rc="${PIPESTATUS[0]}"
+  set -e
+  out="$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/$p-ctest.log" | tail -n 1 || true)"
+  if [[ "$out" =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+    failed="${BASH_REMATCH[1]}"
+    total="${BASH_REMATCH[2]}"
+    passed=$((total - failed))
+  else
+    passed=0
+    failed=0
+    total=0
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  if [[ "$rc" -eq 0 ]]; then
+    record "$p" ok "$passed passed, $failed failed of $total in $((SECONDS - t0)) s"
+  else
+    [[ "$failed" -gt 0 ]] || total_failed=$((total_failed + 1))
+    record "$p" FAILED "ctest exit $rc: $passed passed, $failed failed of $total in $((SECONDS - t0)) s (build/test-logs/$p-ctest.log)"
+  fi
+}
+
+start_s=$SECONDS
+for p in "${presets[@]}"; do
+  run_preset "$p"
+done
+stop_azurite
+
+printf '\n==== scripts/test.sh: %s in %d s ====\n' "${presets[*]}" "$((SECONDS - start_s))"
+printf '%s\n' "${stage_lines[@]}"
+if [[ "$failures" -eq 0 ]]; then
+  printf 'all builds and tests passed\n'
+else
+  printf '%d of %d stages FAILED (a failed configure or build counts as 1 failed)\n' \
+    "$failures" "${#presets[@]}"
+fi
+printf 'summary: %d passed, %d failed\n' "$total_passed" "$total_failed"
+[[ "$failures" -eq 0 ]]
