@@ -8,7 +8,7 @@
 namespace azcopy_runner {
 namespace detail {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string dump(const json& j, int indent) {
   // AzCopy output may hold invalid UTF-8 (file names): replace it rather than throw.
@@ -152,16 +152,16 @@ std::string to_json(const AzCopySummary& summary) {
 
 AzCopySummary summary_from_json(std::string_view text) {
   try {
-    return detail::summary_from_value(nlohmann::json::parse(text));
-  } catch (const nlohmann::json::exception& e) {
+    return detail::summary_from_value(nlohmann::ordered_json::parse(text));
+  } catch (const nlohmann::ordered_json::exception& e) {
     throw AzCopyParseError(std::string("invalid summary JSON: ") + e.what(), ErrorContext{});
   }
 }
 
 AzCopyJobRef job_ref_from_json(std::string_view text) {
   try {
-    return detail::job_ref_from_value(nlohmann::json::parse(text));
-  } catch (const nlohmann::json::exception& e) {
+    return detail::job_ref_from_value(nlohmann::ordered_json::parse(text));
+  } catch (const nlohmann::ordered_json::exception& e) {
     throw AzCopyParseError(std::string("invalid job ref JSON: ") + e.what(), ErrorContext{});
   }
 }

@@ -9,21 +9,21 @@
 
 namespace azcopy_runner::detail {
 
-nlohmann::json to_json_value(const AzCopyJobRef& ref);
-nlohmann::json to_json_value(const AzCopyProgress& progress);
-nlohmann::json to_json_value(const AzCopySummary& summary);
-nlohmann::json to_json_value(const ProcessIdentity& who);
+nlohmann::ordered_json to_json_value(const AzCopyJobRef& ref);
+nlohmann::ordered_json to_json_value(const AzCopyProgress& progress);
+nlohmann::ordered_json to_json_value(const AzCopySummary& summary);
+nlohmann::ordered_json to_json_value(const ProcessIdentity& who);
 
 /// The readers tolerate missing fields (defaults) and throw nlohmann::json::exception on
 /// wrong types; callers convert that into AzCopyParseError.
-AzCopyJobRef job_ref_from_value(const nlohmann::json& j);
-AzCopySummary summary_from_value(const nlohmann::json& j);
-ProcessIdentity identity_from_value(const nlohmann::json& j);
+AzCopyJobRef job_ref_from_value(const nlohmann::ordered_json& j);
+AzCopySummary summary_from_value(const nlohmann::ordered_json& j);
+ProcessIdentity identity_from_value(const nlohmann::ordered_json& j);
 
 /// dump() that never throws on invalid UTF-8 (replaces it).
-std::string dump(const nlohmann::json& j, int indent = -1);
+std::string dump(const nlohmann::ordered_json& j, int indent = -1);
 
-nlohmann::json optional_time(const std::optional<TimePoint>& t);
-std::optional<TimePoint> time_from_value(const nlohmann::json& j);
+nlohmann::ordered_json optional_time(const std::optional<TimePoint>& t);
+std::optional<TimePoint> time_from_value(const nlohmann::ordered_json& j);
 
 }  // namespace azcopy_runner::detail

@@ -15,7 +15,7 @@
 
 namespace azcopy_runner::detail {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string record_to_json(const JobRecord& r) {
   json j{{"format", 1},
@@ -25,6 +25,7 @@ std::string record_to_json(const JobRecord& r) {
          {"work_dir", r.work_dir},
          {"last_state", std::string(to_string(r.last_state))},
          {"resumes", r.resumes},
+         {"cancel_requested", r.cancel_requested},
          {"process_dir", r.process_dir}};
   if (r.exit) {
     j["exit"] = json{{"exit_code", r.exit->exit_code}, {"signal", r.exit->signal}};
@@ -50,6 +51,7 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
         parse_job_state(j.value("last_state", std::string())).value_or(AzCopyJobState::Unknown);
     r.resumes = j.value("resumes", std::int64_t{0});
     r.process_dir = j.value("process_dir", std::string());
+    r.cancel_requested = j.value("cancel_requested", false);
     if (j.contains("exit") && j["exit"].is_object()) {
       r.exit = ExitStatus{j["exit"].value("exit_code", -1), j["exit"].value("signal", 0)};
     }

@@ -28,6 +28,7 @@ struct JobRecord {
   AzCopyJobState last_state = AzCopyJobState::Pending;
   std::optional<AzCopySummary> summary;  ///< The terminal summary, once known.
   std::int64_t resumes = 0;              ///< How many times the job was resumed.
+  bool cancel_requested = false;         ///< cancel() was called for the job.
   std::string process_dir;               ///< Output files of the current process (a resume
                                          ///< writes into <log_dir>/resume-N); "" = log_dir.
 

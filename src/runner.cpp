@@ -405,13 +405,17 @@ class AzCopyRunner::Impl {
       if (liveness == Liveness::Alive) {
         obs.state = AzCopyJobState::Pending;
         obs.reason = "AzCopy is running but has not written its job plan yet";
+      } else if (liveness == Liveness::Dead && obs.record->cancel_requested) {
+        obs.state = AzCopyJobState::Canceled;
+        obs.reason = "canceled before AzCopy wrote its job plan";
+        obs.summary = final_without_plan(*obs.record, obs.state, obs.reason);
       } else if (liveness == Liveness::Dead) {
         obs.state = AzCopyJobState::Failed;
         obs.reason = "AzCopy exited" +
                      (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")"
                                        : std::string()) +
                      " without leaving a job plan" + own_error_suffix(*obs.record);
-        obs.summary = failed_without_plan(*obs.record, obs.reason);
+        obs.summary = final_without_plan(*obs.record, obs.state, obs.reason);
       } else {
         obs.state = AzCopyJobState::Unknown;
         obs.reason = "the job was started on host " + obs.record->process.host +
@@ -428,7 +432,16 @@ class AzCopyRunner::Impl {
     obs.summary = std::move(parsed.summary);
     obs.summary->job_id = job_id;
     obs.state = obs.summary->state;
-    if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead) {
+    if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead &&
+        obs.record->cancel_requested) {
+      // `azcopy cancel` of an orphaned plan leaves it "Cancelling" (shown as InProgress)
+      // unless it had time to close every part: nothing runs it any more, it is canceled.
+      obs.state = AzCopyJobState::Canceled;
+      obs.reason = "canceled; the AzCopy process is gone and its plan says " +
+                   obs.summary->raw_status;
+      obs.summary->state = AzCopyJobState::Canceled;
+      obs.summary->messages.push_back(obs.reason);
+    } else if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead) {
       obs.state = AzCopyJobState::Failed;
       obs.resumable = obs.summary->total_transfers > 0;
       obs.reason = "the AzCopy process (pid " + std::to_string(obs.record->process.pid) +
@@ -475,8 +488,12 @@ class AzCopyRunner::Impl {
       Observation obs;
       obs.at = parsed.last_timestamp.value_or(std::chrono::system_clock::now());
       if (parsed.end_of_job) {
-        obs.state = parsed.summary->state;
-      } else if (liveness == Liveness::Alive) {
+        // Terminal: the plan's figures are the reference (a cancelled job's last message
+        // counts partly sent bytes that the plan does not). One `jobs show`, then the
+        // summary is kept in the record and every later poll is served from there.
+        return std::nullopt;
+      }
+      if (liveness == Liveness::Alive) {
         obs.state = AzCopyJobState::Running;  // only EndOfJob is final
         parsed.summary->state = AzCopyJobState::Running;
       } else {
@@ -547,6 +564,10 @@ class AzCopyRunner::Impl {
   AzCopyProgress cancel(std::string_view job_id_view, std::chrono::milliseconds grace) {
     const std::string job_id = check_job_id(job_id_view);
     auto record = detail::load_record(log_root_, job_id);
+    if (record && !record->summary) {
+      record->cancel_requested = true;
+      save(*record);
+    }
     if (record && launcher_->probe(record->process) == Liveness::Alive) {
       const auto deadline = std::chrono::steady_clock::now() + grace;
       // 1. Ask politely through stdin (works after scanning), 2. answer a Cancel prompt,
@@ -576,12 +597,7 @@ class AzCopyRunner::Impl {
       }
     }
     // An orphaned plan (process gone, plan InProgress) is closed by `azcopy cancel`.
-    AzCopyProgress p;
-    try {
-      p = poll(job_id);
-    } catch (const AzCopyJobNotFoundError&) {
-      throw;
-    }
+    AzCopyProgress p = poll(job_id);
     if (p.state == AzCopyJobState::Running ||
         (p.state == AzCopyJobState::Failed && p.resumable)) {
       ProcessSpec spec{ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}};
@@ -801,10 +817,11 @@ class AzCopyRunner::Impl {
     return ": " + parsed.messages.back();
   }
 
-  AzCopySummary failed_without_plan(const detail::JobRecord& record, const std::string& reason) {
+  AzCopySummary final_without_plan(const detail::JobRecord& record, AzCopyJobState state,
+                                   const std::string& reason) {
     AzCopySummary s;
     s.job_id = record.ref.job_id;
-    s.state = AzCopyJobState::Failed;
+    s.state = state;
     s.started_at = record.ref.started_at;
     if (auto tail = detail::read_tail(record.stdout_path(), kStdoutTailBytes)) {
       auto parsed = detail::parse_output(*tail);
@@ -817,7 +834,7 @@ class AzCopyRunner::Impl {
     s.messages.push_back(reason);
     auto copy = record;
     copy.summary = s;
-    copy.last_state = AzCopyJobState::Failed;
+    copy.last_state = state;
     save(copy);
     return s;
   }

@@ -123,10 +123,10 @@ struct AzCopySummary {
 };
 
 /// Bounds on what a summary keeps.
-inline constexpr std::size_t kMaxRawSummaryBytes = 64 * 1024;
+inline constexpr std::size_t kMaxRawSummaryBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxFailedFiles = 100;
 inline constexpr std::size_t kMaxMessages = 20;
-inline constexpr std::size_t kMaxExcerptBytes = 4 * 1024;
+inline constexpr std::size_t kMaxExcerptBytes = std::size_t{4} * 1024;
 
 /// Options of start_copy(). Defaults follow the task.
 struct CopyOptions {

@@ -3,6 +3,7 @@
 // through AZCOPY_RUNNER_TEST_AZCOPY, AZURITE_PORT and AZCOPY_RUNNER_TEST_AZURITE_CTL.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -22,6 +23,7 @@
 namespace azcopy_runner::integration {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 
 inline std::string env_or_empty(const char* name) {
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): test set-up only
@@ -83,8 +85,11 @@ class Env {
   }
   [[nodiscard]] bool ok() const { return !azcopy.empty() && !port.empty() && !ctl.empty(); }
 
-  std::string azcopy = env_or_empty("AZCOPY_RUNNER_TEST_AZCOPY");
-  std::string azcopy_10_18 = env_or_empty("AZCOPY_RUNNER_TEST_AZCOPY_10_18");
+  /// The AzCopy under test: AZCOPY_RUNNER_TEST_AZCOPY, or the 10.18.1 binary when
+  /// AZCOPY_RUNNER_TEST_AZCOPY_VERSION=10.18 (CTest runs the suite once with each).
+  std::string azcopy = env_or_empty("AZCOPY_RUNNER_TEST_AZCOPY_VERSION") == "10.18"
+                           ? env_or_empty("AZCOPY_RUNNER_TEST_AZCOPY_10_18")
+                           : env_or_empty("AZCOPY_RUNNER_TEST_AZCOPY");
   std::string port = env_or_empty("AZURITE_PORT");
   std::string ctl = env_or_empty("AZCOPY_RUNNER_TEST_AZURITE_CTL");
 
@@ -216,5 +221,53 @@ inline std::vector<std::pair<fs::path, std::string>> all_files(const fs::path& r
   }
   return files;
 }
+
+/// A runner on the real AzCopy, with its own work and log directories.
+class RealAzCopy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AZCOPY_REQUIRE_ENVIRONMENT();
+    config_.azcopy_path = Env::get().azcopy;
+    config_.work_dir = (dir_.path() / "work").string();
+    config_.log_dir = (dir_.path() / "runner").string();
+    config_.poll_interval = 200ms;
+    runner_ = std::make_unique<AzCopyRunner>(config_);
+  }
+
+  /// A new container and its URL with the SAS.
+  std::string container(const std::string& prefix) {
+    const std::string name = unique_name(prefix);
+    static_cast<void>(Env::get().ctl_run({"mkcontainer", name}));
+    return name;
+  }
+  [[nodiscard]] std::string url(const std::string& path) const {
+    return Env::get().endpoint() + "/" + path + "?" + Env::get().sas();
+  }
+
+  AzCopySummary copy_and_wait(const std::string& src, const std::string& dst, CopyOptions o) {
+    const AzCopyJobRef ref = runner_->start_copy(src, dst, o);
+    EXPECT_TRUE(is_valid_job_id(ref.job_id));
+    return runner_->wait(ref.job_id, 300s, 200ms);
+  }
+
+  static CopyOptions upload() {
+    CopyOptions o;
+    o.from_to = "LocalBlob";
+    return o;
+  }
+
+  /// Nothing the runner wrote, and nothing it returned, holds the SAS signature.
+  void expect_no_signature_anywhere() const {
+    const std::string sig = Env::get().signature();
+    ASSERT_FALSE(sig.empty());
+    for (const auto& [path, content] : all_files(config_.log_dir)) {
+      EXPECT_THAT(content, ::testing::Not(::testing::HasSubstr(sig))) << path;
+    }
+  }
+
+  TempDir dir_{"it"};
+  RunnerConfig config_;
+  std::unique_ptr<AzCopyRunner> runner_;
+};
 
 }  // namespace azcopy_runner::integration

@@ -16,53 +16,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
 
-class RealAzCopy : public ::testing::Test {
- protected:
-  void SetUp() override {
-    AZCOPY_REQUIRE_ENVIRONMENT();
-    config_.azcopy_path = Env::get().azcopy;
-    config_.work_dir = (dir_.path() / "work").string();
-    config_.log_dir = (dir_.path() / "runner").string();
-    config_.poll_interval = 200ms;
-    runner_ = std::make_unique<AzCopyRunner>(config_);
-  }
-
-  /// A new container and its URL with the SAS.
-  std::string container(const std::string& prefix) {
-    const std::string name = unique_name(prefix);
-    static_cast<void>(Env::get().ctl_run({"mkcontainer", name}));
-    return name;
-  }
-  [[nodiscard]] std::string url(const std::string& path) const {
-    return Env::get().endpoint() + "/" + path + "?" + Env::get().sas();
-  }
-
-  AzCopySummary copy_and_wait(const std::string& src, const std::string& dst, CopyOptions o) {
-    const AzCopyJobRef ref = runner_->start_copy(src, dst, o);
-    EXPECT_TRUE(is_valid_job_id(ref.job_id));
-    return runner_->wait(ref.job_id, 300s, 200ms);
-  }
-
-  static CopyOptions upload() {
-    CopyOptions o;
-    o.from_to = "LocalBlob";
-    return o;
-  }
-
-  /// Nothing the runner wrote, and nothing it returned, holds the SAS signature.
-  void expect_no_signature_anywhere() const {
-    const std::string sig = Env::get().signature();
-    ASSERT_FALSE(sig.empty());
-    for (const auto& [path, content] : all_files(config_.log_dir)) {
-      EXPECT_THAT(content, Not(HasSubstr(sig))) << path;
-    }
-  }
-
-  TempDir dir_{"it"};
-  RunnerConfig config_;
-  std::unique_ptr<AzCopyRunner> runner_;
-};
-
 TEST_F(RealAzCopy, UploadThenDownloadGivesExactFiguresAndContent) {
   TempDir src("src");
   const Tree tree = make_tree(src.path(), 12, 50'000);

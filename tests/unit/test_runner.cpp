@@ -17,17 +17,17 @@ namespace {
 
 using ::testing::_;
 using ::testing::AnyNumber;
+using testing::ArgsStartWith;
+using testing::exited_with;
+using testing::fixture;
 using ::testing::HasSubstr;
 using ::testing::Invoke;
+using testing::manifest_case;
+using testing::MockLauncher;
 using ::testing::NiceMock;
 using ::testing::Not;
 using ::testing::Return;
 using ::testing::StrictMock;
-using testing::ArgsStartWith;
-using testing::exited_with;
-using testing::fixture;
-using testing::manifest_case;
-using testing::MockLauncher;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
@@ -102,11 +102,10 @@ TEST(BuildCopyArgs, OptionsAndExtraArgsAreApplied) {
   o.output_type = OutputType::Text;
   o.extra_args = {"--cap-mbps=8", "--check-length=true"};
   const auto args = AzCopyRunner::build_copy_args("a", "b", o, "INFO");
-  EXPECT_EQ(args, (std::vector<std::string>{"copy", "a", "b", "--recursive=false",
-                                            "--overwrite=ifSourceNewer", "--from-to=FileBlob",
-                                            "--log-level=WARNING", "--output-type=text",
-                                            "--skip-version-check", "--cap-mbps=8",
-                                            "--check-length=true"}));
+  EXPECT_EQ(args, (std::vector<std::string>{
+                      "copy", "a", "b", "--recursive=false", "--overwrite=ifSourceNewer",
+                      "--from-to=FileBlob", "--log-level=WARNING", "--output-type=text",
+                      "--skip-version-check", "--cap-mbps=8", "--check-length=true"}));
 }
 
 TEST(BuildCopyArgs, EmptyLogLevelTakesTheConfiguredDefault) {
@@ -161,8 +160,8 @@ INSTANTIATE_TEST_SUITE_P(
                    with([](CopyOptions& o) { o.overwrite = "prompt"; }), "prompt"},
         BadRequest{"OverwriteUnknown", "s", "d",
                    with([](CopyOptions& o) { o.overwrite = "sometimes"; }), "overwrite must be"},
-        BadRequest{"LogLevelUnknown", "s", "d",
-                   with([](CopyOptions& o) { o.log_level = "LOUD"; }), "unknown log level"},
+        BadRequest{"LogLevelUnknown", "s", "d", with([](CopyOptions& o) { o.log_level = "LOUD"; }),
+                   "unknown log level"},
         BadRequest{"FromToInjection", "s", "d",
                    with([](CopyOptions& o) { o.from_to = "LocalBlob --x"; }), "from_to"},
         BadRequest{"OutputLevelQuiet", "s", "d",
@@ -174,8 +173,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"ManagedOutputType", "s", "d",
                    with([](CopyOptions& o) { o.extra_args = {"--output-type=text"}; }),
                    "managed by the runner"},
-        BadRequest{"ManagedOverwrite", "s", "d",
-                   with([](CopyOptions& o) { o.extra_args = {"--overwrite", "prompt"}; }),
+        BadRequest{"ManagedOverwrite", "s", "d", with([](CopyOptions& o) {
+                     o.extra_args = {"--overwrite", "prompt"};
+                   }),
                    "managed by the runner"},
         BadRequest{"ManagedRecursiveCase", "s", "d",
                    with([](CopyOptions& o) { o.extra_args = {"--Recursive=false"}; }),
@@ -295,8 +295,8 @@ TEST_F(RunnerTest, PollRefusesIdsThatAreNotUuidsBeforeRunningAnything) {
   auto strict = std::make_shared<StrictMock<MockLauncher>>();
   AzCopyRunner r(config_, strict);
   const std::string long_id(10 * 1024, 'a');
-  for (const std::string& id : {std::string("../x"), std::string("--help"), std::string(),
-                               long_id, std::string("7b0a9c2e-1111-4222-8333-44445555666")}) {
+  for (const std::string& id : {std::string("../x"), std::string("--help"), std::string(), long_id,
+                                std::string("7b0a9c2e-1111-4222-8333-44445555666")}) {
     EXPECT_THROW(r.poll(id), AzCopyJobNotFoundError) << id.substr(0, 20);
     EXPECT_THROW(r.get_summary(id), AzCopyJobNotFoundError);
   }
@@ -306,9 +306,9 @@ TEST_F(RunnerTest, PollRunsJobsShowWithoutWritingALog) {
   const std::string id = manifest_case(kV, "copy_json_completed")["job_id"];
   EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
       .WillOnce(Invoke([&](const ProcessSpec& spec, auto, auto) {
-        EXPECT_EQ(spec.args, (std::vector<std::string>{"jobs", "show", id, "--output-type=json",
-                                                       "--log-level=NONE",
-                                                       "--skip-version-check"}));
+        EXPECT_EQ(spec.args,
+                  (std::vector<std::string>{"jobs", "show", id, "--output-type=json",
+                                            "--log-level=NONE", "--skip-version-check"}));
         EXPECT_EQ(spec.env.at("AZCOPY_JOB_PLAN_LOCATION"), config_.work_dir);
         return exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"));
       }));
@@ -344,16 +344,14 @@ TEST_P(PollMapsStates, FromJobsShow) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, PollMapsStates,
-    ::testing::Values(StateCase{"jobs_show_json_completed_from_json.stdout",
-                                AzCopyJobState::Succeeded},
-                      StateCase{"jobs_show_json_skipped_from_json.stdout", AzCopyJobState::Succeeded},
-                      StateCase{"jobs_show_json_errors_from_json.stdout", AzCopyJobState::Failed},
-                      StateCase{"jobs_show_json_errors_and_skipped_from_json.stdout",
-                                AzCopyJobState::Failed},
-                      StateCase{"jobs_show_json_failed_from_json.stdout", AzCopyJobState::Failed},
-                      StateCase{"jobs_show_json_cancelled_from_json.stdout",
-                                AzCopyJobState::Canceled},
-                      StateCase{"jobs_show_json_inprogress.stdout", AzCopyJobState::Running}));
+    ::testing::Values(
+        StateCase{"jobs_show_json_completed_from_json.stdout", AzCopyJobState::Succeeded},
+        StateCase{"jobs_show_json_skipped_from_json.stdout", AzCopyJobState::Succeeded},
+        StateCase{"jobs_show_json_errors_from_json.stdout", AzCopyJobState::Failed},
+        StateCase{"jobs_show_json_errors_and_skipped_from_json.stdout", AzCopyJobState::Failed},
+        StateCase{"jobs_show_json_failed_from_json.stdout", AzCopyJobState::Failed},
+        StateCase{"jobs_show_json_cancelled_from_json.stdout", AzCopyJobState::Canceled},
+        StateCase{"jobs_show_json_inprogress.stdout", AzCopyJobState::Running}));
 
 /// The recorded output up to and including the Init message: a job that is still scanning.
 std::string until_init(const std::string& output) {
@@ -423,26 +421,29 @@ TEST_F(RunnerTest, PollOfALiveLocalJobReadsItsOwnOutputInsteadOfRunningJobsShow)
   // The figures are those of the last Progress line.
   const auto last = out.rfind(R"("MessageType":"Progress")");
   ASSERT_NE(last, std::string::npos);
-  const AzCopySummary from_line =
-      parse_summary(out.substr(out.rfind('\n', last) + 1, out.find('\n', last) - out.rfind('\n', last)));
+  const AzCopySummary from_line = parse_summary(
+      out.substr(out.rfind('\n', last) + 1, out.find('\n', last) - out.rfind('\n', last)));
   EXPECT_EQ(p.files_total, from_line.total_transfers);
   EXPECT_EQ(p.bytes_done, from_line.bytes_transferred);
   EXPECT_EQ(p.bytes_expected, from_line.bytes_expected);
 }
 
-TEST_F(RunnerTest, AnEndOfJobInTheOwnOutputIsTerminalWithoutJobsShow) {
+TEST_F(RunnerTest, ATerminalJobIsAskedToAzCopyOnceThenServedFromTheRecord) {
   expect_spawn(fixture(kV, "copy_json_errors.stdout"));
   auto r = runner();
   const auto ref = r.start_copy("src", "dst", CopyOptions{});
   EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
   EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
-      .Times(0);
-  const AzCopyProgress p = r.poll(ref.job_id);
+      .Times(1)
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_errors_from_json.stdout"))));
   const auto expect = manifest_case(kV, "copy_json_errors")["expect"];
-  EXPECT_EQ(p.state, AzCopyJobState::Failed);
-  EXPECT_EQ(p.raw_status, expect["JobStatus"]);
-  EXPECT_EQ(std::to_string(p.failed), expect["TransfersFailed"]);
-  EXPECT_EQ(std::to_string(p.bytes_done), expect["TotalBytesTransferred"]);
+  for (int i = 0; i < 3; ++i) {
+    const AzCopyProgress p = r.poll(ref.job_id);
+    EXPECT_EQ(p.state, AzCopyJobState::Failed);
+    EXPECT_EQ(p.raw_status, expect["JobStatus"]);
+    EXPECT_EQ(std::to_string(p.failed), expect["TransfersFailed"]);
+    EXPECT_EQ(std::to_string(p.bytes_done), expect["TotalBytesTransferred"]);
+  }
 }
 
 TEST_F(RunnerTest, AHalfWrittenLastLineIsIgnored) {

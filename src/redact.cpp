@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+// Redaction of secrets in any text: URL query strings, URL credentials and `key=value` secrets.
+//
+// One left-to-right pass, no backtracking beyond the current URL's authority: linear in the
+// input. No std::regex (slow, and recursive on large inputs).
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "azcopy_runner/parse.hpp"
+
+namespace azcopy_runner {
+namespace {
+
+constexpr std::string_view kRedacted = "REDACTED";
+
+/// Keys whose value is a secret wherever they appear (lower case; matched case-insensitively).
+constexpr std::array<std::string_view, 6> kSecretKeys{
+    "sharedaccesssignature=", "credential=", "accountkey=", "signature=", "token=", "sig=",
+};
+constexpr std::size_t kSharedAccessSignature = 0;
+constexpr std::size_t kCredential = 1;
+constexpr std::size_t kAccountKey = 2;
+constexpr std::size_t kSignature = 3;
+constexpr std::size_t kToken = 4;
+constexpr std::size_t kSig = 5;
+
+/// Bytes at which redact() has something to check when outside a URL: ':' (of "://") and the
+/// first letters of the secret keys.
+constexpr std::array<bool, 256> kInteresting = [] {
+  std::array<bool, 256> table{};
+  for (const char c : std::string_view(":sScCaAtT")) {
+    table[static_cast<unsigned char>(c)] = true;
+  }
+  return table;
+}();
+
+constexpr unsigned char lower(unsigned char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+constexpr bool is_alnum(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+constexpr bool is_scheme_char(unsigned char c) noexcept {
+  return is_alnum(c) || c == '+' || c == '-' || c == '.';
+}
+
+constexpr bool is_hex(unsigned char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+constexpr unsigned hex_value(unsigned char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return static_cast<unsigned>(c - '0');
+  }
+  return static_cast<unsigned>(lower(c) - 'a' + 10);
+}
+
+/// Characters that cannot be part of a URL as it appears in text: whitespace and controls,
+/// quotes, angle brackets and a few others never found unescaped in URLs.
+constexpr bool ends_url(unsigned char c) noexcept {
+  return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+         c == '{' || c == '}' || c == '|' || c == '^';
+}
+
+/// What ends the token being skipped.
+enum class Stop {
+  Url,    ///< The rest of a URL (its query string).
+  Value,  ///< The value of `key=value` (a query parameter, a connection string field).
+  Sas,    ///< A whole SAS token (SharedAccessSignature=sv=...&sig=...): '&' belongs to it.
+};
+
+constexpr bool stops(unsigned char c, Stop mode) noexcept {
+  switch (mode) {
+    case Stop::Url:
+      return ends_url(c);
+    case Stop::Value:
+      return ends_url(c) || c == '&' || c == ';' || c == ',';
+    case Stop::Sas:
+      return ends_url(c) || c == ';';
+  }
+  return true;
+}
+
+/// Result of looking at a backslash: either it ends the current token (an escaped quote or
+/// control character in JSON text, or a \u00XX escape of a terminating character), or it is
+/// `length` bytes to keep inside the token.
+struct EscapeScan {
+  bool terminates = false;
+  std::size_t length = 1;
+};
+
+EscapeScan scan_escape(std::string_view s, std::size_t pos, Stop mode) noexcept {
+  std::size_t run = 0;
+  while (pos + run < s.size() && s[pos + run] == '\\') {
+    ++run;
+  }
+  const std::size_t next = pos + run;
+  if (next >= s.size()) {
+    return {false, run};
+  }
+  const auto c = static_cast<unsigned char>(s[next]);
+  if (c == '"' || c == 'n' || c == 'r' || c == 't') {
+    return {true, 0};
+  }
+  if (c == 'u' && next + 4 < s.size() && is_hex(static_cast<unsigned char>(s[next + 1])) &&
+      is_hex(static_cast<unsigned char>(s[next + 2])) &&
+      is_hex(static_cast<unsigned char>(s[next + 3])) &&
+      is_hex(static_cast<unsigned char>(s[next + 4]))) {
+    const unsigned cp = (hex_value(static_cast<unsigned char>(s[next + 1])) << 12U) |
+                        (hex_value(static_cast<unsigned char>(s[next + 2])) << 8U) |
+                        (hex_value(static_cast<unsigned char>(s[next + 3])) << 4U) |
+                        hex_value(static_cast<unsigned char>(s[next + 4]));
+    if (cp < 0x80U) {
+      const auto decoded = static_cast<unsigned char>(cp);
+      if (stops(decoded, mode)) {
+        return {true, 0};
+      }
+    }
+    return {false, run + 5};
+  }
+  return {false, run};
+}
+
+/// Whether @p s at @p pos starts with @p key (lower case), ignoring ASCII case.
+bool starts_with_key(std::string_view s, std::size_t pos, std::string_view key) noexcept {
+  if (s.size() - pos < key.size()) {
+    return false;
+  }
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    if (lower(static_cast<unsigned char>(s[pos + k])) != static_cast<unsigned char>(key[k])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Index in kSecretKeys of the secret key (with its '=') starting at @p pos, or npos.
+std::size_t match_secret_key(std::string_view s, std::size_t pos) noexcept {
+  const auto try_key = [&](std::size_t index) {
+    return starts_with_key(s, pos, kSecretKeys[index]) ? index : std::string_view::npos;
+  };
+  switch (lower(static_cast<unsigned char>(s[pos]))) {
+    case 's': {
+      // Longest first: "sharedaccesssignature=" contains "signature=".
+      for (const std::size_t index : {kSharedAccessSignature, kSignature, kSig}) {
+        if (try_key(index) != std::string_view::npos) {
+          return index;
+        }
+      }
+      return std::string_view::npos;
+    }
+    case 'c':
+      return try_key(kCredential);
+    case 'a':
+      return try_key(kAccountKey);
+    case 't':
+      return try_key(kToken);
+    default:
+      return std::string_view::npos;
+  }
+}
+
+/// End of the token starting at @p pos (a URL rest or a secret value).
+std::size_t token_end(std::string_view s, std::size_t pos, Stop mode) noexcept {
+  std::size_t j = pos;
+  while (j < s.size()) {
+    const auto d = static_cast<unsigned char>(s[j]);
+    if (d == '\\') {
+      const EscapeScan esc = scan_escape(s, j, mode);
+      if (esc.terminates) {
+        break;
+      }
+      j += esc.length;
+      continue;
+    }
+    if (stops(d, mode)) {
+      break;
+    }
+    ++j;
+  }
+  return j;
+}
+
+/// Position of the last '@' of the authority starting at @p pos (up to the first '/' or the
+/// end of the URL), or npos.
+std::size_t find_userinfo_end(std::string_view s, std::size_t pos) noexcept {
+  std::size_t at = std::string_view::npos;
+  std::size_t j = pos;
+  while (j < s.size()) {
+    const auto d = static_cast<unsigned char>(s[j]);
+    if (d == '/') {
+      break;
+    }
+    if (d == '\\') {
+      const EscapeScan esc = scan_escape(s, j, Stop::Url);
+      if (esc.terminates) {
+        break;
+      }
+      j += esc.length;
+      continue;
+    }
+    if (ends_url(d)) {
+      break;
+    }
+    if (d == '@') {
+      at = j;
+    }
+    ++j;
+  }
+  return at;
+}
+
+constexpr bool is_utf8_continuation(char c) noexcept {
+  return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
+}
+
+/// Characters no secret construct spans: a safe place to start redacting a window.
+constexpr bool is_safe_boundary(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == '"' || u == '\'';
+}
+
+}  // namespace
+
+std::string redact(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool in_url = false;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    if (!in_url) {
+      // Copy the run of bytes that cannot start anything at once.
+      std::size_t j = i;
+      while (j < n && !kInteresting[static_cast<unsigned char>(text[j])]) {
+        ++j;
+      }
+      out.append(text.substr(i, j - i));
+      i = j;
+      if (i >= n) {
+        break;
+      }
+    }
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (in_url) {
+      if (c == '\\') {
+        const EscapeScan esc = scan_escape(text, i, Stop::Url);
+        if (esc.terminates) {
+          in_url = false;
+        } else {
+          out.append(text.substr(i, esc.length));
+          i += esc.length;
+          continue;
+        }
+      } else if (ends_url(c)) {
+        in_url = false;
+      } else if (c == '?') {
+        // The whole query string, up to the end of the URL, goes.
+        out.push_back('?');
+        out.append(kRedacted);
+        i = token_end(text, i + 1, Stop::Url);
+        in_url = false;
+        continue;
+      }
+    }
+    if (c == ':' && i > 0 && n - i >= 3 && text[i + 1] == '/' && text[i + 2] == '/' &&
+        is_scheme_char(static_cast<unsigned char>(text[i - 1]))) {
+      out.append("://");
+      i += 3;
+      const std::size_t at = find_userinfo_end(text, i);
+      if (at != std::string_view::npos) {
+        out.append(kRedacted);
+        out.push_back('@');
+        i = at + 1;
+      }
+      in_url = true;
+      continue;
+    }
+    if (const std::size_t key = match_secret_key(text, i); key != std::string_view::npos) {
+      const std::size_t key_len = kSecretKeys[key].size();
+      out.append(text.substr(i, key_len));  // the key keeps its original spelling
+      i += key_len;
+      const Stop mode = key == kSharedAccessSignature ? Stop::Sas : Stop::Value;
+      const std::size_t end = token_end(text, i, mode);
+      if (end > i) {
+        out.append(kRedacted);
+      }
+      i = end;
+      continue;
+    }
+    out.push_back(static_cast<char>(c));
+    ++i;
+  }
+  return out;
+}
+
+std::string redacted_excerpt(std::string_view text, std::size_t max_bytes) {
+  if (max_bytes == 0 || text.empty()) {
+    return {};
+  }
+  std::size_t start = 0;
+  if (text.size() > max_bytes) {
+    // Start the redaction at a character no secret spans, so that the window never begins in
+    // the middle of a URL or a secret value (which would then escape redaction).
+    start = text.size() - max_bytes;
+    while (start > 0 && !is_safe_boundary(text[start - 1])) {
+      --start;
+    }
+  }
+  std::string out = redact(text.substr(start));
+  if (out.size() > max_bytes) {
+    std::size_t cut = out.size() - max_bytes;
+    for (int step = 0; step < 3 && cut < out.size() && is_utf8_continuation(out[cut]); ++step) {
+      ++cut;
+    }
+    out.erase(0, cut);
+  }
+  return out;
+}
+
+}  // namespace azcopy_runner

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: MIT
+// Fault tests: the runner with its real default launcher against tests/fakes/fake-azcopy, an
+// AzCopy stand-in that hangs, crashes, prints garbage, ignores signals... (see the comment at
+// the top of the script). No real AzCopy and no Azurite needed: these run everywhere.
+//
+// Every test puts a unique FAKE_AZCOPY_MARKER into the environment of the processes the runner
+// starts; a process left behind is found by looking for it in /proc/*/environ.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "harness.hpp"
+
+#ifndef AZCOPY_RUNNER_FAKE_AZCOPY
+#error "AZCOPY_RUNNER_FAKE_AZCOPY must name tests/fakes/fake-azcopy (set in CMakeLists.txt)"
+#endif
+
+namespace azcopy_runner::integration {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kFake = AZCOPY_RUNNER_FAKE_AZCOPY;
+constexpr auto kCommandTimeout = 2s;
+
+std::string random_job_id() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32U) ^ rd());
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) {
+      id += '-';
+    }
+    id += kHex[rng() % 16];
+  }
+  return id;
+}
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+/// Prints (and records in the XML output) something the test observed.
+void note(const std::string& key, const std::string& value) {
+  ::testing::Test::RecordProperty(key, value);
+  std::cout << "[ observed ] " << key << ": " << value << '\n';
+}
+
+std::string read_binary(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// pid -> command line of every process whose environment or command line holds @p marker.
+std::map<pid_t, std::string> marked_processes(const std::string& marker) {
+  std::map<pid_t, std::string> found;
+  const std::string needle = "FAKE_AZCOPY_MARKER=" + marker;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(name));
+    if (pid == ::getpid()) {
+      continue;
+    }
+    // A zombie's environ and cmdline read as empty: it counts as gone.
+    const std::string environ = read_binary(entry.path() / "environ");
+    std::string cmdline = read_binary(entry.path() / "cmdline");
+    if (environ.find(needle) != std::string::npos || cmdline.find(marker) != std::string::npos) {
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      found[pid] = cmdline;
+    }
+  }
+  return found;
+}
+
+/// Waits up to @p limit for every marked process to disappear; returns those that remain.
+std::map<pid_t, std::string> wait_marked_gone(const std::string& marker,
+                                              Clock::duration limit = 2s) {
+  const auto deadline = Clock::now() + limit;
+  auto left = marked_processes(marker);
+  while (!left.empty() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    left = marked_processes(marker);
+  }
+  return left;
+}
+
+std::string describe(const std::map<pid_t, std::string>& procs) {
+  std::string out;
+  for (const auto& [pid, cmd] : procs) {
+    out += "\n  pid " + std::to_string(pid) + ": " + cmd;
+  }
+  return out;
+}
+
+struct Stat {
+  char state = '?';
+  long pgrp = 0;     // field 5
+  long session = 0;  // field 6
+};
+
+/// /proc/<pid>/stat fields 3, 5 and 6; std::nullopt when the process does not exist.
+std::optional<Stat> proc_stat(std::int64_t pid) {
+  const std::string text = read_binary("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = text.rfind(')');
+  if (text.empty() || close == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream in(text.substr(close + 1));
+  Stat s;
+  long ppid = 0;
+  in >> s.state >> ppid >> s.pgrp >> s.session;
+  return s;
+}
+
+/// Waits up to @p limit until @p pid is gone (a zombie counts as not yet gone: the runner
+/// reaps its own children).
+bool wait_pid_gone(std::int64_t pid, Clock::duration limit = 2s) {
+  const auto deadline = Clock::now() + limit;
+  while (proc_stat(pid)) {
+    if (Clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+/// Runs @p f, which must throw exactly @p E; returns the exception (a copy).
+template <typename E, typename F>
+std::optional<E> expect_error(F&& f) {
+  const std::string wanted(E("", ErrorContext{}).type_name());
+  try {
+    std::forward<F>(f)();
+    ADD_FAILURE() << "expected " << wanted << ", nothing was thrown";
+  } catch (const E& e) {
+    return e;
+  } catch (const AzCopyError& e) {
+    ADD_FAILURE() << "expected " << wanted << ", got " << e.type_name() << ": " << e.what()
+                  << "\nexcerpt: " << e.excerpt();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected " << wanted << ", got a std::exception: " << e.what();
+  }
+  return std::nullopt;
+}
+
+class FakeAzCopy : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_EQ(::access(kFake, X_OK), 0) << kFake << " is missing or not executable (chmod +x)";
+  }
+
+  FakeAzCopy() {
+    config_.azcopy_path = kFake;
+    config_.work_dir = (dir_.path() / "work").string();
+    config_.log_dir = (dir_.path() / "runner").string();
+    config_.command_timeout = kCommandTimeout;
+    config_.start_timeout = 10s;  // a bound for the tests that expect a job id
+    config_.poll_interval = 100ms;
+    config_.extra_env["FAKE_AZCOPY_MARKER"] = marker_;
+    config_.extra_env["FAKE_AZCOPY_LOG"] = (dir_.path() / "invocations.log").string();
+  }
+
+  void TearDown() override {
+    // Whatever a failed test left behind goes now (the runner is still there to reap it).
+    for (const auto& [pid, cmd] : marked_processes(marker_)) {
+      ::kill(pid, SIGKILL);
+    }
+    static_cast<void>(wait_marked_gone(marker_));
+  }
+
+  void set_mode(const std::string& mode) { config_.extra_env["FAKE_AZCOPY_MODE"] = mode; }
+
+  AzCopyRunner& runner() {
+    if (!runner_) {
+      runner_ = std::make_unique<AzCopyRunner>(config_);
+    }
+    return *runner_;
+  }
+
+  AzCopyJobRef start() {
+    CopyOptions o;
+    o.from_to = "LocalBlob";
+    return runner().start_copy(dir_.path().string(),
+                               "https://example.invalid/container/dir?sv=2019-12-12&sig=SECRET", o);
+  }
+
+  void expect_no_process_left() {
+    const auto left = wait_marked_gone(marker_);
+    EXPECT_TRUE(left.empty()) << "processes left behind:" << describe(left);
+  }
+
+  /// What the fake was asked to do, one invocation a line.
+  [[nodiscard]] std::string invocations() const { return slurp(dir_.path() / "invocations.log"); }
+
+  TempDir dir_{"fake"};
+  std::string marker_ = unique_name("fake-azcopy-marker");
+  RunnerConfig config_;
+  std::unique_ptr<AzCopyRunner> runner_;
+};
+
+// ----- jobs show ---------------------------------------------------------------------------------
+
+TEST_F(FakeAzCopy, JobsShowThatHangsIsKilledWithItsChildrenAtTheCommandTimeout) {
+  set_mode("hang");
+  const auto t0 = Clock::now();
+  const auto e = expect_error<AzCopyParseError>([&] { runner().poll(random_job_id()); });
+  const auto elapsed = Clock::now() - t0;
+  note("elapsed_s", std::to_string(seconds(elapsed)));
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr("did not answer"));
+  EXPECT_GE(elapsed, kCommandTimeout - 100ms);
+  EXPECT_LT(elapsed, 10s);
+  expect_no_process_left();  // the shell *and* its `sleep` child
+}
+
+TEST_F(FakeAzCopy, JobsShowThatPanicsGivesParseErrorWithThePanicAndTheExitCode) {
+  set_mode("crash");
+  const auto e = expect_error<AzCopyParseError>([&] { runner().poll(random_job_id()); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->excerpt(), HasSubstr("panic"));
+  EXPECT_THAT(e->what(), HasSubstr("exit code 2"));
+  EXPECT_LE(e->excerpt().size(), kMaxExcerptBytes);
+  expect_no_process_left();
+}
+
+class FakeAzCopyUnparsable : public FakeAzCopy,
+                             public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(FakeAzCopyUnparsable, GivesParseErrorWithABoundedExcerptWithinTheTimeout) {
+  set_mode(GetParam());
+  const std::string id = random_job_id();
+  const auto t0 = Clock::now();
+  const auto e = expect_error<AzCopyParseError>([&] { runner().poll(id); });
+  const auto elapsed = Clock::now() - t0;
+  note("elapsed_s", std::to_string(seconds(elapsed)));
+  ASSERT_TRUE(e);
+  note("what", e->what());
+  // The answer was read and judged, not cut by the timeout.
+  EXPECT_THAT(e->what(), Not(HasSubstr("did not answer")));
+  EXPECT_LT(elapsed, 10s);
+  EXPECT_LE(e->excerpt().size(), kMaxExcerptBytes);
+  EXPECT_EQ(e->job_id(), id);
+  expect_no_process_left();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, FakeAzCopyUnparsable,
+                         ::testing::Values("garbage", "unknown-types", "huge-line"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string name = param.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST_F(FakeAzCopy, SummaryAfterTenMegabytesOfJunkIsFound) {
+  set_mode("huge-summary");
+  const auto t0 = Clock::now();
+  const AzCopyProgress p = runner().poll(random_job_id());
+  note("elapsed_s", std::to_string(seconds(Clock::now() - t0)));
+  EXPECT_EQ(p.state, AzCopyJobState::Running) << to_string(p.state) << " " << p.reason;
+  EXPECT_EQ(p.raw_status, "InProgress");
+  EXPECT_EQ(p.files_total, 60);
+  EXPECT_EQ(p.bytes_expected, 60'000'000);
+}
+
+TEST_F(FakeAzCopy, InProgressFixtureIsRunning) {
+  set_mode("inprogress");
+  const AzCopyProgress p = runner().poll(random_job_id());
+  EXPECT_EQ(p.state, AzCopyJobState::Running) << to_string(p.state) << " " << p.reason;
+  EXPECT_EQ(p.files_total, 60);
+}
+
+TEST_F(FakeAzCopy, UnknownJobWithoutRecordIsJobNotFound) {
+  set_mode("notfound");
+  const std::string id = random_job_id();
+  const auto e = expect_error<AzCopyJobNotFoundError>([&] { runner().poll(id); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(id));
+}
+
+// ----- the executable ---------------------------------------------------------------------------
+
+TEST_F(FakeAzCopy, MissingPathIsNotInstalledAndNamesThePath) {
+  const std::string path = (dir_.path() / "no-such-dir" / "azcopy").string();
+  config_.azcopy_path = path;
+  const auto e = expect_error<AzCopyNotInstalledError>([&] { runner().azcopy_version(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(path));
+  // start_copy() and poll() check the executable first too.
+  const auto s = expect_error<AzCopyNotInstalledError>([&] { start(); });
+  ASSERT_TRUE(s);
+  EXPECT_THAT(s->what(), HasSubstr(path));
+  static_cast<void>(expect_error<AzCopyNotInstalledError>([&] { runner().poll(random_job_id()); }));
+}
+
+TEST_F(FakeAzCopy, FileWithoutExecuteBitIsNotInstalledAndNamesIt) {
+  const fs::path path = dir_.path() / "azcopy";
+  {
+    std::ofstream out(path);
+    out << "#!/bin/sh\necho 'azcopy version 10.32.2'\n";
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  config_.azcopy_path = path.string();
+  const auto e = expect_error<AzCopyNotInstalledError>([&] { runner().azcopy_version(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(path.string()));
+}
+
+TEST_F(FakeAzCopy, DirectoryIsNotInstalledAndNamesIt) {
+  const fs::path path = dir_.path() / "azcopy-dir";
+  fs::create_directories(path);
+  config_.azcopy_path = path.string();
+  const auto e = expect_error<AzCopyNotInstalledError>([&] { runner().azcopy_version(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(path.string()));
+}
+
+TEST_F(FakeAzCopy, ProgramThatIsNotAzCopyIsNotInstalled) {
+  set_mode("not-azcopy");
+  const auto e = expect_error<AzCopyNotInstalledError>([&] { runner().azcopy_version(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(kFake));
+  EXPECT_THAT(e->excerpt(), HasSubstr("hello"));
+}
+
+TEST_F(FakeAzCopy, BareNameNotOnPathIsNotInstalledAndNamesIt) {
+  config_.azcopy_path = "azcopy-does-not-exist-xyz";
+  const auto e = expect_error<AzCopyNotInstalledError>([&] { runner().azcopy_version(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr("azcopy-does-not-exist-xyz"));
+}
+
+TEST_F(FakeAzCopy, VersionOfTheFakeIsRead) { EXPECT_EQ(runner().azcopy_version(), "10.32.2"); }
+
+// ----- start ------------------------------------------------------------------------------------
+
+TEST_F(FakeAzCopy, CopyThatExitsBeforeInitIsStartErrorWithTheExcerpt) {
+  set_mode("copy-exit");
+  const auto e = expect_error<AzCopyStartError>([&] { start(); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->excerpt(), HasSubstr("error parsing the input given by the user"));
+  EXPECT_THAT(e->what(), HasSubstr("exit code 1"));
+  EXPECT_THAT(e->excerpt(), Not(HasSubstr("SECRET")));
+  expect_no_process_left();
+}
+
+TEST_F(FakeAzCopy, CopyWithoutJobIdIsJobIdNotFoundAndLeavesNoProcess) {
+  set_mode("copy-no-jobid");
+  config_.start_timeout = 1s;
+  const auto t0 = Clock::now();
+  const auto e = expect_error<AzCopyJobIdNotFoundError>([&] { start(); });
+  const auto elapsed = Clock::now() - t0;
+  note("elapsed_s", std::to_string(seconds(elapsed)));
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->excerpt(), HasSubstr("Scanning"));
+  EXPECT_GE(elapsed, 1s - 50ms);
+  EXPECT_LT(elapsed, 5s);
+  expect_no_process_left();  // the shell *and* its `sleep` child
+}
+
+// ----- cancel -----------------------------------------------------------------------------------
+
+TEST_F(FakeAzCopy, CancelOfJobIgnoringSignalsKillsItWithinTheGrace) {
+  set_mode("copy-ignore-signals");
+  config_.extra_env["FAKE_AZCOPY_SHOW_MODE"] = "notfound";  // as after a kill during scanning
+  const AzCopyJobRef ref = start();
+  ASSERT_TRUE(is_valid_job_id(ref.job_id));
+  ASSERT_GT(ref.pid, 0);
+  ASSERT_TRUE(proc_stat(ref.pid)) << "the job's process is not running";
+
+  const auto t0 = Clock::now();
+  const AzCopyProgress p = runner().cancel(ref.job_id, 1s);
+  const auto elapsed = Clock::now() - t0;
+  note("elapsed_s", std::to_string(seconds(elapsed)));
+  note("state", std::string(to_string(p.state)));
+  note("raw_status", p.raw_status);
+  note("reason", p.reason);
+  note("azcopy_invocations", invocations());
+
+  EXPECT_LT(elapsed, 1s + 4s);
+  EXPECT_NE(p.state, AzCopyJobState::Running);
+  EXPECT_TRUE(wait_pid_gone(ref.pid)) << "pid " << ref.pid << " still exists (state "
+                                      << proc_stat(ref.pid).value_or(Stat{}).state << ")";
+  expect_no_process_left();  // the shell *and* its `sleep` child
+}
+
+// ----- the child's stdin, descriptors and session
+// -------------------------------------------------
+
+TEST_F(FakeAzCopy, CopyHasAnOpenIdleStdinNoLeakedDescriptorAndItsOwnSession) {
+  set_mode("copy-check-stdin");
+  const fs::path report = dir_.path() / "report";
+  config_.extra_env["FAKE_AZCOPY_REPORT"] = report.string();
+  // A descriptor of the test process without O_CLOEXEC: it must not reach the child.
+  const fs::path sentinel = dir_.path() / ("sentinel-" + marker_);
+  const int fd = ::open(sentinel.c_str(), O_RDWR | O_CREAT, 0600);  // NOLINT: no O_CLOEXEC
+  ASSERT_GE(fd, 0);
+
+  const AzCopyJobRef ref = start();
+  const auto stat = proc_stat(ref.pid);
+  ASSERT_TRUE(stat) << "the job's process is gone already";
+  EXPECT_EQ(stat->session, ref.pid) << "not a session leader";
+  EXPECT_EQ(stat->pgrp, ref.pid) << "not a process group leader";
+
+  // The fake waits 2 s for a line on stdin, then reports.
+  const auto deadline = Clock::now() + 8s;
+  while (!fs::exists(report) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ::close(fd);
+  ASSERT_TRUE(fs::exists(report)) << "the fake wrote no report";
+  EXPECT_EQ(slurp(report), "open\n") << "stdin reached EOF or received data";
+
+  const std::string fds = slurp(fs::path(report.string() + ".fds"));
+  note("child_fds", fds);
+  std::set<int> numbers;
+  std::map<int, std::string> targets;
+  std::istringstream lines(fds);
+  for (std::string line; std::getline(lines, line);) {
+    const auto arrow = line.find(" -> ");
+    if (arrow == std::string::npos) {
+      continue;  // "total 0"
+    }
+    const auto space = line.rfind(' ', arrow - 1);
+    const int n = std::stoi(line.substr(space + 1, arrow - space - 1));
+    numbers.insert(n);
+    targets[n] = line.substr(arrow + 4);
+  }
+  const std::set<int> with_script{0, 1, 2, 255};
+  const std::set<int> without_script{0, 1, 2};
+  EXPECT_TRUE(numbers == with_script || numbers == without_script) << fds;
+  EXPECT_THAT(targets[0], HasSubstr("stdin.fifo"));
+  EXPECT_THAT(targets[1], HasSubstr("stdout.log"));
+  EXPECT_THAT(targets[2], HasSubstr("stderr.log"));
+  EXPECT_THAT(fds, Not(HasSubstr(sentinel.string())));
+  EXPECT_TRUE(wait_pid_gone(ref.pid, 3s));
+  expect_no_process_left();
+}
+
+}  // namespace
+}  // namespace azcopy_runner::integration

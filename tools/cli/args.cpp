@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: MIT
+#include "args.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace azcopy_runner::cli {
+namespace {
+
+enum class Opt {
+  Json,
+  Verbose,
+  Help,
+  WorkDir,
+  LogDir,
+  Azcopy,
+  FromTo,
+  Overwrite,
+  NoRecursive,
+  LogLevel,
+  Wait,
+  Timeout,
+  Interval,
+  Grace,
+  SourceSasEnv,
+  DestinationSasEnv,
+};
+
+struct OptionSpec {
+  Opt id;
+  std::string_view name;  ///< Long name, with the leading "--".
+  char short_name;        ///< 0: none.
+  bool takes_value;
+};
+
+constexpr std::array kOptions{
+    OptionSpec{Opt::Json, "--json", 0, false},
+    OptionSpec{Opt::Verbose, "--verbose", 'v', false},
+    OptionSpec{Opt::Help, "--help", 'h', false},
+    OptionSpec{Opt::WorkDir, "--work-dir", 0, true},
+    OptionSpec{Opt::LogDir, "--log-dir", 0, true},
+    OptionSpec{Opt::Azcopy, "--azcopy", 0, true},
+    OptionSpec{Opt::FromTo, "--from-to", 0, true},
+    OptionSpec{Opt::Overwrite, "--overwrite", 0, true},
+    OptionSpec{Opt::NoRecursive, "--no-recursive", 0, false},
+    OptionSpec{Opt::LogLevel, "--log-level", 0, true},
+    OptionSpec{Opt::Wait, "--wait", 0, false},
+    OptionSpec{Opt::Timeout, "--timeout", 0, true},
+    OptionSpec{Opt::Interval, "--interval", 0, true},
+    OptionSpec{Opt::Grace, "--grace", 0, true},
+    OptionSpec{Opt::SourceSasEnv, "--source-sas-env", 0, true},
+    OptionSpec{Opt::DestinationSasEnv, "--destination-sas-env", 0, true},
+};
+
+struct CommandSpec {
+  Command command;
+  std::string_view name;
+};
+
+constexpr std::array kCommands{
+    CommandSpec{Command::Help, "help"},     CommandSpec{Command::Copy, "copy"},
+    CommandSpec{Command::Poll, "poll"},     CommandSpec{Command::Summary, "summary"},
+    CommandSpec{Command::Wait, "wait"},     CommandSpec{Command::Cancel, "cancel"},
+    CommandSpec{Command::Resume, "resume"}, CommandSpec{Command::Jobs, "jobs"},
+    CommandSpec{Command::Parse, "parse"},   CommandSpec{Command::Version, "version"},
+};
+
+/// Whether @p option is accepted by @p command (global options are accepted everywhere).
+bool option_applies(Opt option, Command command) {
+  switch (option) {
+    case Opt::Json:
+    case Opt::Verbose:
+    case Opt::Help:
+    case Opt::WorkDir:
+    case Opt::LogDir:
+    case Opt::Azcopy:
+      return true;
+    case Opt::FromTo:
+    case Opt::Overwrite:
+    case Opt::NoRecursive:
+    case Opt::LogLevel:
+      return command == Command::Copy;
+    case Opt::Wait:
+      return command == Command::Copy || command == Command::Resume;
+    case Opt::Timeout:
+    case Opt::Interval:
+      return command == Command::Copy || command == Command::Resume || command == Command::Wait;
+    case Opt::Grace:
+      return command == Command::Cancel;
+    case Opt::SourceSasEnv:
+    case Opt::DestinationSasEnv:
+      return command == Command::Resume;
+  }
+  return false;
+}
+
+const OptionSpec* find_long(std::string_view name) {
+  const auto* it = std::find_if(kOptions.begin(), kOptions.end(),
+                                [&](const OptionSpec& spec) { return spec.name == name; });
+  return it == kOptions.end() ? nullptr : &*it;
+}
+
+const OptionSpec* find_short(char name) {
+  const auto* it = std::find_if(kOptions.begin(), kOptions.end(),
+                                [&](const OptionSpec& spec) { return spec.short_name == name; });
+  return it == kOptions.end() ? nullptr : &*it;
+}
+
+std::optional<Command> find_command(std::string_view name) {
+  const auto* it = std::find_if(kCommands.begin(), kCommands.end(),
+                                [&](const CommandSpec& spec) { return spec.name == name; });
+  if (it == kCommands.end()) {
+    return std::nullopt;
+  }
+  return it->command;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
+std::string where(Command command) {
+  return command == Command::None ? std::string{}
+                                  : fmt::format(" for command '{}'", command_name(command));
+}
+
+[[noreturn]] void unknown_option(std::string_view name, Command command) {
+  std::string hint;
+  if (name == "--source-sas" || name == "--destination-sas") {
+    hint = fmt::format(" (SAS tokens are never taken from the command line: use {}-env VAR)", name);
+  } else if (const OptionSpec* spec = find_long(name); spec != nullptr) {
+    hint = command == Command::None
+               ? " (command options go after the command name)"
+               : fmt::format(" ('{}' does not accept it)", command_name(command));
+  }
+  throw UsageError(fmt::format("unknown option '{}'{}{}", name, where(command), hint), command);
+}
+
+std::string parse_overwrite(std::string_view value, Command command) {
+  std::string low = lower(value);
+  if (low == "true" || low == "false") {
+    return low;
+  }
+  if (low == "ifsourcenewer") {
+    return "ifSourceNewer";
+  }
+  if (low == "prompt") {
+    throw UsageError("--overwrite prompt is interactive and not supported", command);
+  }
+  throw UsageError("invalid value for --overwrite: expected true, false or ifSourceNewer", command);
+}
+
+std::string parse_log_level(std::string_view value, Command command) {
+  static constexpr std::array<std::string_view, 6> kLevels{"DEBUG", "INFO",  "WARNING",
+                                                           "ERROR", "PANIC", "NONE"};
+  std::string upper(value);
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  });
+  if (std::find(kLevels.begin(), kLevels.end(), upper) == kLevels.end()) {
+    throw UsageError(
+        "invalid value for --log-level: expected DEBUG, INFO, WARNING, ERROR, PANIC or NONE",
+        command);
+  }
+  return upper;
+}
+
+std::string parse_from_to(std::string_view value, Command command) {
+  const bool letters = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  });
+  if (!letters) {
+    throw UsageError(
+        "invalid value for --from-to: expected a location pair such as LocalBlob, BlobLocal, "
+        "BlobBlob, FileBlob or BlobFile",
+        command);
+  }
+  return std::string(value);
+}
+
+std::string parse_env_name(std::string_view value, std::string_view option, Command command) {
+  const auto is_start = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  const auto is_rest = [&](char c) { return is_start(c) || (c >= '0' && c <= '9'); };
+  if (value.empty() || !is_start(value.front()) ||
+      !std::all_of(value.begin() + 1, value.end(), is_rest)) {
+    throw UsageError(fmt::format("{} expects the NAME of an environment variable holding the SAS "
+                                 "token (the token itself must not be on the command line)",
+                                 option),
+                     command);
+  }
+  return std::string(value);
+}
+
+void apply_option(ParsedArgs& out, const OptionSpec& spec, const std::string& value) {
+  const Command command = out.command;
+  switch (spec.id) {
+    case Opt::Json:
+      out.global.json = true;
+      break;
+    case Opt::Verbose:
+      ++out.global.verbosity;
+      break;
+    case Opt::Help:  // handled by the caller
+      break;
+    case Opt::WorkDir:
+    case Opt::LogDir:
+    case Opt::Azcopy: {
+      if (value.empty()) {
+        throw UsageError(fmt::format("{} needs a non-empty value", spec.name), command);
+      }
+      auto& slot = spec.id == Opt::WorkDir  ? out.global.work_dir
+                   : spec.id == Opt::LogDir ? out.global.log_dir
+                                            : out.global.azcopy_path;
+      slot = value;
+      break;
+    }
+    case Opt::FromTo:
+      out.copy.from_to = parse_from_to(value, command);
+      break;
+    case Opt::Overwrite:
+      out.copy.overwrite = parse_overwrite(value, command);
+      break;
+    case Opt::NoRecursive:
+      out.copy.recursive = false;
+      break;
+    case Opt::LogLevel:
+      out.copy.log_level = parse_log_level(value, command);
+      break;
+    case Opt::Wait:
+      out.wait = true;
+      break;
+    case Opt::Timeout:
+      out.timeout = parse_seconds(value, spec.name, command);
+      break;
+    case Opt::Interval: {
+      const auto interval = parse_seconds(value, spec.name, command);
+      if (interval <= std::chrono::milliseconds::zero()) {
+        throw UsageError("--interval must be greater than 0", command);
+      }
+      out.interval = interval;
+      break;
+    }
+    case Opt::Grace:
+      out.grace = parse_seconds(value, spec.name, command);
+      break;
+    case Opt::SourceSasEnv:
+      out.source_sas_env = parse_env_name(value, spec.name, command);
+      break;
+    case Opt::DestinationSasEnv:
+      out.destination_sas_env = parse_env_name(value, spec.name, command);
+      break;
+  }
+}
+
+void expect_positionals(const ParsedArgs& out, const std::vector<std::string>& positionals,
+                        std::size_t min, std::size_t max, std::string_view what) {
+  if (positionals.size() < min) {
+    throw UsageError(
+        fmt::format("missing argument: '{}' needs {}", command_name(out.command), what),
+        out.command);
+  }
+  if (positionals.size() > max) {
+    throw UsageError(fmt::format("unexpected argument '{}' for command '{}'", positionals[max],
+                                 command_name(out.command)),
+                     out.command);
+  }
+}
+
+void finish(ParsedArgs& out, const std::vector<std::string>& positionals) {
+  switch (out.command) {
+    case Command::None:
+      break;
+    case Command::Help:
+      expect_positionals(out, positionals, 0, 1, "at most one COMMAND");
+      out.help = true;
+      out.help_topic = Command::None;
+      if (!positionals.empty()) {
+        const auto topic = find_command(positionals.front());
+        if (!topic) {
+          throw UsageError(fmt::format("unknown command '{}'", positionals.front()), Command::None);
+        }
+        out.help_topic = *topic;
+      }
+      break;
+    case Command::Copy:
+      expect_positionals(out, positionals, 2, 2, "SOURCE and DESTINATION");
+      for (const std::string& extra : out.copy.extra_args) {
+        if (!extra.starts_with("--") || extra.size() < 3) {
+          throw UsageError(
+              "the AzCopy arguments after '--' must be flags, each written --flag or --flag=value",
+              out.command);
+        }
+      }
+      out.source = positionals[0];
+      out.destination = positionals[1];
+      if (out.source.empty() || out.destination.empty()) {
+        throw UsageError("SOURCE and DESTINATION must not be empty", out.command);
+      }
+      break;
+    case Command::Poll:
+    case Command::Summary:
+    case Command::Wait:
+    case Command::Cancel:
+    case Command::Resume:
+      expect_positionals(out, positionals, 1, 1, "a job ID");
+      out.job_id = positionals[0];
+      if (out.job_id.empty()) {
+        throw UsageError("the job ID must not be empty", out.command);
+      }
+      break;
+    case Command::Jobs:
+    case Command::Version:
+      expect_positionals(out, positionals, 0, 0, "no argument");
+      break;
+    case Command::Parse:
+      expect_positionals(out, positionals, 1, 1, "a FILE ('-' for stdin)");
+      out.file = positionals[0];
+      if (out.file.empty()) {
+        throw UsageError("FILE must not be empty ('-' reads stdin)", out.command);
+      }
+      break;
+  }
+  if (out.command == Command::Wait) {
+    out.wait = true;
+  } else if (!out.wait && (out.timeout || out.interval)) {
+    throw UsageError(fmt::format("{} needs --wait", out.timeout ? "--timeout" : "--interval"),
+                     out.command);
+  }
+}
+
+}  // namespace
+
+std::string_view command_name(Command command) noexcept {
+  const auto* it = std::find_if(kCommands.begin(), kCommands.end(),
+                                [&](const CommandSpec& spec) { return spec.command == command; });
+  return it == kCommands.end() ? std::string_view{} : it->name;
+}
+
+std::chrono::milliseconds parse_seconds(std::string_view text, std::string_view option,
+                                        Command command) {
+  constexpr double kMaxSeconds = 10.0 * 365 * 24 * 3600;
+  double seconds = 0.0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
+  if (text.empty() || ec != std::errc{} || ptr != end || !std::isfinite(seconds) || seconds < 0.0 ||
+      seconds > kMaxSeconds) {
+    throw UsageError(
+        fmt::format("invalid value for {}: expected a number of seconds (e.g. 30 or 0.5)", option),
+        command);
+  }
+  return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(seconds * 1000.0))};
+}
+
+ParsedArgs parse_args(const std::vector<std::string>& args) {
+  ParsedArgs out;
+  out.copy.log_level.clear();  // empty: RunnerConfig::default_log_level (AZCOPY_DEFAULT_LOG_LEVEL)
+  std::vector<std::string> positionals;
+  bool end_of_options = false;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (end_of_options) {
+      if (out.command == Command::Copy) {
+        out.copy.extra_args.push_back(arg);
+      } else {
+        positionals.push_back(arg);
+      }
+      continue;
+    }
+    if (arg == "--") {
+      if (out.command == Command::None) {
+        throw UsageError("'--' before any command", Command::None);
+      }
+      end_of_options = true;
+      continue;
+    }
+    if (arg.size() > 2 && arg.starts_with("--")) {
+      const auto eq = arg.find('=');
+      const std::string_view name = std::string_view(arg).substr(0, eq);
+      const OptionSpec* spec = find_long(name);
+      if (spec == nullptr || !option_applies(spec->id, out.command)) {
+        unknown_option(name, out.command);
+      }
+      std::string value;
+      if (spec->takes_value) {
+        if (eq != std::string::npos) {
+          value = arg.substr(eq + 1);
+        } else if (i + 1 < args.size()) {
+          value = args[++i];
+        } else {
+          throw UsageError(fmt::format("option {} requires a value", spec->name), out.command);
+        }
+      } else if (eq != std::string::npos) {
+        throw UsageError(fmt::format("option {} takes no value", spec->name), out.command);
+      }
+      if (spec->id == Opt::Help) {
+        out.help = true;
+        out.help_topic = out.command == Command::Help ? Command::None : out.command;
+        return out;
+      }
+      apply_option(out, *spec, value);
+      continue;
+    }
+    if (arg.size() > 1 && arg.front() == '-') {
+      // Bundled short flags: -v, -h, -vv.
+      for (std::size_t k = 1; k < arg.size(); ++k) {
+        const OptionSpec* spec = find_short(arg[k]);
+        if (spec == nullptr || spec->takes_value) {
+          const std::string name = k == 1 ? arg.substr(0, 2) : std::string{'-', arg[k]};
+          throw UsageError(fmt::format("unknown option '{}'{}", name, where(out.command)),
+                           out.command);
+        }
+        if (spec->id == Opt::Help) {
+          out.help = true;
+          out.help_topic = out.command == Command::Help ? Command::None : out.command;
+          return out;
+        }
+        apply_option(out, *spec, {});
+      }
+      continue;
+    }
+    if (out.command == Command::None) {
+      const auto command = find_command(arg);
+      if (!command) {
+        throw UsageError(fmt::format("unknown command '{}'", arg), Command::None);
+      }
+      out.command = *command;
+      continue;
+    }
+    positionals.push_back(arg);
+  }
+  finish(out, positionals);
+  return out;
+}
+
+std::string help_text(Command command) {
+  switch (command) {
+    case Command::None:
+    case Command::Help:
+      return R"(Usage: azcopy-runner [GLOBAL OPTIONS] COMMAND [ARGS...]
+
+Runs Microsoft AzCopy copy jobs in the background and monitors them. The job id printed by
+'copy' is all that is needed to poll, wait for, cancel or resume the job later, from any
+process on this host that uses the same --work-dir/--log-dir.
+
+Commands:
+  copy SRC DST     start an AzCopy copy job (and with --wait, wait for it)
+  poll ID          print a job's current progress, without blocking
+  summary ID       print the final summary of a finished job
+  wait ID          wait for a job to finish, showing its progress, then print its summary
+  cancel ID        cancel a running job
+  resume ID        resume a job whose AzCopy process died
+  jobs             list the jobs recorded on this host, newest first
+  parse FILE       parse a saved AzCopy output file ('-': stdin) and print its summary
+  version          print the versions of azcopy-runner and of AzCopy
+  help [COMMAND]   print this help, or a command's help
+
+Global options (accepted before or after the command):
+  --json           print exactly one JSON object on stdout, errors included
+  --work-dir D     AzCopy's directory for logs and job plans (env AZCOPY_WORK_DIR;
+                   default /app/.azcopy, else /tmp/.azcopy)
+  --log-dir D      the runner's per-job records (env AZCOPY_LOG_DIR; default <work-dir>/runner)
+  --azcopy PATH    the AzCopy executable (env AZCOPY_PATH; default 'azcopy' on PATH)
+  -v, --verbose    log what the runner does to stderr (-vv: more)
+  -h, --help       print help; after a command name, that command's help
+
+Also read from the environment: AZCOPY_POLL_INTERVAL_SECONDS, AZCOPY_DEFAULT_LOG_LEVEL,
+AZCOPY_RUNNER_START_TIMEOUT_SECONDS, AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS.
+
+Secrets: every URL this tool prints has its query string (SAS) redacted. SAS tokens for
+'resume' are read from environment variables named by --source-sas-env/--destination-sas-env,
+never from the command line, where 'ps' would show them.
+
+Exit codes:
+  0    success; after 'copy --wait', 'wait', and for 'summary', 'parse': the job SUCCEEDED
+  1    the job FAILED
+  2    usage error
+  3    the job was CANCELED
+  4    job not found (or not a job id)
+  5    AzCopy is not installed
+  6    job not finished ('summary' of a running job, wait timeout, 'cancel' left it running)
+  7    the job could not be started (AzCopyStartError, AzCopyJobIdNotFoundError)
+  8    AzCopy's output could not be understood (AzCopyParseError)
+  9    any other error
+  130  interrupted by Ctrl-C while waiting (the AzCopy job keeps running)
+'poll' exits 0 whatever the job's state: the state is in its output.
+)";
+    case Command::Copy:
+      return R"(Usage: azcopy-runner copy SRC DST [OPTIONS] [-- AZCOPY_FLAGS...]
+
+Starts 'azcopy copy SRC DST' as a detached background job and prints its job reference: job
+id, pid, log directory, the (redacted) command. The job survives this command. With --wait,
+waits for the job, showing its progress, and prints its summary instead.
+
+Options:
+  --from-to X      AzCopy --from-to: LocalBlob, BlobLocal, BlobBlob, FileBlob, BlobFile, ...
+                   (needed when AzCopy cannot infer the location types, e.g. an emulator)
+  --overwrite V    true (default), false or ifSourceNewer
+  --no-recursive   do not copy directories recursively
+  --log-level L    AzCopy --log-level: DEBUG, INFO, WARNING, ERROR, PANIC, NONE
+                   (default: AZCOPY_DEFAULT_LOG_LEVEL, else INFO)
+  --wait           wait for the job to finish and print its summary (Ctrl-C stops waiting,
+                   the job keeps running: 'azcopy-runner wait ID' resumes watching it)
+  --timeout S      with --wait: stop waiting after S seconds (exit 6; the job keeps running)
+  --interval S     with --wait: seconds between polls (default AZCOPY_POLL_INTERVAL_SECONDS, 5)
+  -- FLAGS...      further AzCopy flags, passed verbatim, each written --flag or --flag=value
+                   (e.g. -- --cap-mbps=100); the flags set above, --output-type and
+                   --cancel-from-stdin are managed by the runner and refused
+  plus the global options (--json, --work-dir, --log-dir, --azcopy, -v, -h)
+
+SRC or DST may hold a SAS. It is never printed or recorded, but while this command runs it is
+visible in 'ps', as it is in the arguments of the AzCopy process (an AzCopy limitation).
+
+Exit codes: 0 started (with --wait: SUCCEEDED), 1 FAILED, 3 CANCELED, 6 --timeout expired,
+7 could not start, 5 AzCopy not installed, 2 usage error, 130 interrupted.
+)";
+    case Command::Poll:
+      return R"(Usage: azcopy-runner poll ID
+
+Prints the current progress of job ID without blocking (at most one 'azcopy jobs show'):
+state, files and bytes done, failed and skipped transfers, percent, and whether the job can be
+resumed. Exits 0 whatever the job's state; 4 if the job is unknown, 8 if AzCopy's answer could
+not be understood.
+)";
+    case Command::Summary:
+      return R"(Usage: azcopy-runner summary ID
+
+Prints the final summary of job ID: state, files and bytes transferred, failed and skipped
+transfers, the failed files (at most 100), AzCopy's error and warning messages.
+Exit codes: 0 SUCCEEDED, 1 FAILED, 3 CANCELED, 6 still running (with --json the error object
+carries the partial summary), 4 job not found.
+)";
+    case Command::Wait:
+      return R"(Usage: azcopy-runner wait ID [--timeout S] [--interval S]
+
+Waits for job ID to finish, showing its progress (one redrawn line on a terminal, a plain line
+at most every 5 seconds otherwise, nothing with --json), then prints its summary.
+Ctrl-C stops waiting; the job keeps running.
+
+Options:
+  --timeout S      stop waiting after S seconds (exit 6; the job keeps running).
+                   Default: wait as long as it takes. 0: check once.
+  --interval S     seconds between polls (default AZCOPY_POLL_INTERVAL_SECONDS, 5)
+
+Exit codes: 0 SUCCEEDED, 1 FAILED, 3 CANCELED, 6 timeout, 4 job not found, 130 interrupted.
+)";
+    case Command::Cancel:
+      return R"(Usage: azcopy-runner cancel ID [--grace S]
+
+Cancels job ID: asks AzCopy to cancel it, then sends SIGTERM, then after the grace period
+SIGKILL; a job whose process is already gone is marked Cancelled. Prints the final progress.
+
+Options:
+  --grace S        seconds between SIGTERM and SIGKILL (default 10)
+
+Exit codes: 0 the job is no longer running (whatever its final state), 6 it still runs,
+4 job not found.
+)";
+    case Command::Resume:
+      return R"(Usage: azcopy-runner resume ID [--source-sas-env VAR] [--destination-sas-env VAR]
+                            [--wait [--timeout S] [--interval S]]
+
+Resumes job ID ('azcopy jobs resume') after its AzCopy process died, and prints the new job
+reference (the job id stays the same). AzCopy never stores SAS tokens, so a job on SAS URLs
+needs them again: put each token (the query string, with or without '?') in an environment
+variable and name the variable here. Tokens are never accepted on the command line, where
+'ps' would show them:
+
+  SRC_SAS='sv=...&sig=...' azcopy-runner resume ID --source-sas-env SRC_SAS
+
+Options:
+  --source-sas-env VAR       environment variable holding the source SAS token
+  --destination-sas-env VAR  environment variable holding the destination SAS token
+  --wait, --timeout S, --interval S   as for 'copy'
+
+Exit codes: 0 resumed (with --wait: SUCCEEDED), 1 FAILED, 3 CANCELED, 4 job not found,
+7 could not be resumed, 2 usage error (e.g. the variable is not set), 130 interrupted.
+)";
+    case Command::Jobs:
+      return R"(Usage: azcopy-runner jobs
+
+Lists the jobs the runner's records know on this host (the --log-dir), newest first, one line
+each: job id, state as last recorded, files and bytes transferred (once known), start time.
+With --json: {"jobs": [...]}.
+)";
+    case Command::Parse:
+      return R"(Usage: azcopy-runner parse FILE
+
+Parses a saved stdout of 'azcopy copy', 'azcopy jobs show' or 'azcopy jobs resume' (JSON or
+text output, AzCopy 10.10 and later) and prints the newest job summary in it. FILE '-' reads
+standard input. Does not run AzCopy.
+Exit codes: 0 SUCCEEDED, 1 FAILED, 3 CANCELED, 6 job still in progress, 4 the output says the
+job does not exist, 8 no summary in the output, 9 the file cannot be read.
+)";
+    case Command::Version:
+      return R"(Usage: azcopy-runner version
+
+Prints the version of azcopy-runner and that of AzCopy ('azcopy --version').
+Exit codes: 0, or 5 when AzCopy is not installed (the runner's version is printed anyway).
+)";
+  }
+  return {};
+}
+
+}  // namespace azcopy_runner::cli
