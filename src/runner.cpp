@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -181,6 +182,14 @@ class AzCopyRunner::Impl {
               "' (set AZCOPY_PATH to the azcopy binary)",
           ErrorContext{{}, log_root_.string(), {}});
     }
+    // `azcopy --version` can take seconds (10.18 waits on its version check even then):
+    // the answer is kept per binary (path, inode, size, mtime) in the log root.
+    const std::string key = binary_key(exe);
+    if (auto cached = cached_version(key)) {
+      azcopy_version_ = *cached;
+      azcopy_exe_ = exe.string();
+      return azcopy_exe_;
+    }
     ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}};
     RunResult r;
     try {
@@ -210,8 +219,46 @@ class AzCopyRunner::Impl {
     }
     azcopy_version_ = version;
     azcopy_exe_ = exe.string();
+    remember_version(key, version);
     log_->debug("using AzCopy {} at {}", azcopy_version_, azcopy_exe_);
     return azcopy_exe_;
+  }
+
+  static std::string binary_key(const fs::path& exe) {
+    struct stat st {};
+    if (::stat(exe.c_str(), &st) != 0) {
+      return {};
+    }
+    return exe.string() + "|" + std::to_string(st.st_ino) + "|" + std::to_string(st.st_size) +
+           "|" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  }
+
+  [[nodiscard]] fs::path version_cache() const { return log_root_ / ".azcopy-versions"; }
+
+  std::optional<std::string> cached_version(const std::string& key) const {
+    if (key.empty()) {
+      return std::nullopt;
+    }
+    std::ifstream in(version_cache());
+    for (std::string line; std::getline(in, line);) {
+      const auto tab = line.rfind('\t');
+      if (tab != std::string::npos && line.substr(0, tab) == key) {
+        return line.substr(tab + 1);
+      }
+    }
+    return std::nullopt;
+  }
+
+  void remember_version(const std::string& key, const std::string& version) const {
+    if (key.empty() || key.find('\n') != std::string::npos) {
+      return;
+    }
+    detail::UniqueFd fd(
+        ::open(version_cache().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+    if (fd) {
+      const std::string line = key + "\t" + version + "\n";
+      [[maybe_unused]] const auto n = ::write(fd.get(), line.data(), line.size());
+    }
   }
 
   std::string azcopy_version() {

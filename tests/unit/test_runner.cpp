@@ -289,6 +289,14 @@ TEST_F(RunnerTest, UnsupportedVersionIsRefused) {
   }
 }
 
+TEST_F(RunnerTest, TheVersionOfABinaryIsAskedOnceThenKept) {
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+      .Times(1)
+      .WillOnce(Return(exited_with(0, "azcopy version 10.18.1\n")));
+  EXPECT_EQ(runner().azcopy_version(), "10.18.1");
+  EXPECT_EQ(runner().azcopy_version(), "10.18.1");  // another instance: from the cache
+}
+
 // ----- poll ------------------------------------------------------------------------------------
 
 TEST_F(RunnerTest, PollRefusesIdsThatAreNotUuidsBeforeRunningAnything) {
