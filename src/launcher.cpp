@@ -236,7 +236,11 @@ class DefaultLauncher final : public ProcessLauncher {
 
   RunResult run(const ProcessSpec& spec, std::chrono::milliseconds timeout,
                 std::size_t max_output) override {
-    detail::UniqueFd out(::memfd_create("azcopy-runner-out", MFD_CLOEXEC));
+    detail::UniqueFd out(
+        spec.stdout_file.empty()
+            ? ::memfd_create("azcopy-runner-out", MFD_CLOEXEC)
+            : ::open(spec.stdout_file.c_str(),
+                     O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     detail::UniqueFd err(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
     int pipe_fds[2] = {-1, -1};
     if (!out || !err || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -286,7 +290,9 @@ class DefaultLauncher final : public ProcessLauncher {
       }
     }
     bool truncated = false;
-    result.out = read_fd(out.get(), max_output, truncated);
+    if (spec.stdout_file.empty()) {
+      result.out = read_fd(out.get(), max_output, truncated);
+    }
     result.err = read_fd(err.get(), max_output, truncated);
     result.truncated = truncated;
     return result;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,12 @@ struct ParsedOutput {
 
 /// Parses a whole output. Never throws anything but std::bad_alloc.
 ParsedOutput parse_output(std::string_view output);
+
+/// parse_output() of a file, read one line at a time through a memory map whose pages are
+/// released after each line: the memory held is that of the longest line, not of the file.
+/// Lines are parsed on their own (JSON messages are one per line; text lines are gathered,
+/// bounded, and parsed together at the end). A missing or unreadable file gives an empty result.
+ParsedOutput parse_output_file(const std::filesystem::path& file);
 
 /// The last complete (newline-terminated) JSON line of @p output whose MessageType is
 /// Progress, EndOfJob or GetJobSummary; empty when there is none. Scans backwards: the cost

@@ -114,6 +114,31 @@ AzCopyProgress progress_from_summary(const AzCopySummary& s) {
   return p;
 }
 
+/// A private file that is removed when the object goes.
+class TempFile {
+ public:
+  explicit TempFile(fs::path path) : path_(std::move(path)) {
+    detail::UniqueFd fd(
+        ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    created_ = static_cast<bool>(fd);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  TempFile(TempFile&&) = delete;
+  TempFile& operator=(TempFile&&) = delete;
+  ~TempFile() {
+    if (created_) {
+      ::unlink(path_.c_str());
+    }
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+  [[nodiscard]] bool created() const { return created_; }
+
+ private:
+  fs::path path_;
+  bool created_ = false;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +215,7 @@ class AzCopyRunner::Impl {
       azcopy_exe_ = exe.string();
       return azcopy_exe_;
     }
-    ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}};
+    ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}, {}};
     RunResult r;
     try {
       r = launcher_->run(spec, std::min(config_.command_timeout, std::chrono::milliseconds(30s)),
@@ -293,7 +318,7 @@ class AzCopyRunner::Impl {
       }
     }
     DetachedSpec spec;
-    spec.process = ProcessSpec{exe, args, child_env_, {}};
+    spec.process = ProcessSpec{exe, args, child_env_, {}, {}};
     spec.stdout_path = (dir / "stdout.log").string();
     spec.stderr_path = (dir / "stderr.log").string();
     spec.stdin_fifo = (dir / "stdin.fifo").string();
@@ -426,17 +451,29 @@ class AzCopyRunner::Impl {
                      {"jobs", "show", job_id, "--output-type=json", "--log-level=NONE",
                       "--skip-version-check"},
                      child_env_,
-                     {}};
+                     {}, {}};
+    // A job with thousands of failures prints megabytes (the list, twice): the output goes to
+    // a file that is read one line at a time, never whole.
+    TempFile out_file(log_root_ / (".jobs-show-" + random_hex(8) + ".json"));
+    if (out_file.created()) {
+      spec.stdout_file = out_file.path().string();
+    }
     const RunResult r = launcher_->run(spec, config_.command_timeout, config_.max_command_output);
     obs.at = std::chrono::system_clock::now();
+    const bool in_file = r.out.empty() && out_file.created();
+    const std::string output_excerpt =
+        redacted_excerpt((in_file ? detail::read_tail(out_file.path(), kMaxExcerptBytes).value_or("")
+                                  : r.out) +
+                         r.err);
     const std::string log_dir = obs.record ? obs.record->ref.log_dir : log_root_.string();
     if (r.timed_out) {
       throw AzCopyParseError("'azcopy jobs show' did not answer within " +
                                  std::to_string(config_.command_timeout.count()) +
                                  " ms; it was killed",
-                             ErrorContext{job_id, log_dir, redacted_excerpt(r.out + r.err)});
+                             ErrorContext{job_id, log_dir, output_excerpt});
     }
-    detail::ParsedOutput parsed = detail::parse_output(r.out);
+    detail::ParsedOutput parsed =
+        in_file ? detail::parse_output_file(out_file.path()) : detail::parse_output(r.out);
     if (!parsed.job_not_found && !parsed.summary) {
       // "invalid jobId given" and panics arrive as plain text, maybe on stderr.
       detail::ParsedOutput on_err = detail::parse_output(r.err);
@@ -446,8 +483,7 @@ class AzCopyRunner::Impl {
     if (parsed.job_not_found) {
       if (!obs.record) {
         throw AzCopyJobNotFoundError("no job " + job_id + " is known to AzCopy or to the runner",
-                                     ErrorContext{job_id, log_root_.string(),
-                                                  redacted_excerpt(r.out + r.err)});
+                                     ErrorContext{job_id, log_root_.string(), output_excerpt});
       }
       if (liveness == Liveness::Alive) {
         obs.state = AzCopyJobState::Pending;
@@ -474,7 +510,7 @@ class AzCopyRunner::Impl {
       std::string what = r.exit && (r.exit->exit_code != 0 || r.exit->signal != 0)
                              ? "'azcopy jobs show' failed (" + describe_exit(*r.exit) + ")"
                              : "'azcopy jobs show' printed no job summary";
-      throw AzCopyParseError(what, ErrorContext{job_id, log_dir, redacted_excerpt(r.out + r.err)});
+      throw AzCopyParseError(what, ErrorContext{job_id, log_dir, output_excerpt});
     }
     obs.summary = std::move(parsed.summary);
     obs.summary->job_id = job_id;
@@ -647,7 +683,7 @@ class AzCopyRunner::Impl {
     AzCopyProgress p = poll(job_id);
     if (p.state == AzCopyJobState::Running ||
         (p.state == AzCopyJobState::Failed && p.resumable)) {
-      ProcessSpec spec{ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}};
+      ProcessSpec spec{ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}};
       const RunResult r = launcher_->run(spec, config_.command_timeout, std::size_t{1} << 20);
       log_->info("job {}: azcopy cancel: {}", job_id, redact(r.out + r.err));
       p = poll(job_id);

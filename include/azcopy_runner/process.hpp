@@ -21,6 +21,10 @@ struct ProcessSpec {
   std::vector<std::string> args;           ///< Arguments, without argv[0].
   std::map<std::string, std::string> env;  ///< Variables set (or overridden) for the child.
   std::string working_dir;                 ///< Empty: the caller's working directory.
+  /// run() only: when set, the child's stdout goes to this file (created or truncated, 0600)
+  /// instead of RunResult::out, so that a large output is never held in memory whole. A
+  /// launcher may ignore it and fill RunResult::out instead; callers accept both.
+  std::string stdout_file;
 };
 
 /// A long-running child that must outlive the object (and the process) that started it.
