@@ -7,9 +7,11 @@
 // exit_code() are not used (we waitpid ourselves), stdio paths are opened by us, stdio is
 // flushed before fork, and setsid is done in an on_exec_setup initializer.
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -56,6 +58,19 @@ struct NewSession {
                                 const char* const* /*argv*/) {
     if (::setsid() < 0) {
       return bp2::error_code(errno, bp2::system_category());
+    }
+    // Boost 1.81's close_all() never closes the descriptors between 2 and its own exec-error
+    // pipe (its loop compares whitelist[idx] with itself), so every descriptor the caller
+    // opened without O_CLOEXEC would reach AzCopy. Mark them all close-on-exec here (after
+    // process_stdio has set up 0, 1 and 2; the error pipe is close-on-exec already).
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+      rlimit lim{};
+      const rlim_t max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
+                                ? std::min<rlim_t>(lim.rlim_cur, rlim_t{1} << 20U)
+                                : rlim_t{1} << 16U;
+      for (int fd = 3; static_cast<rlim_t>(fd) < max_fd; ++fd) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // EBADF for the unused ones: fine
+      }
     }
     return {};
   }
@@ -329,7 +344,13 @@ class DefaultLauncher final : public ProcessLauncher {
     if (!pidfd || probe(who) != Liveness::Alive) {
       return false;
     }
-    return ::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) == 0;
+    // The child called setsid(): its pid is also its process group id, and the group holds
+    // whatever it started (a wrapper script's children, helpers). While the leader lives, that
+    // group id cannot name anything else. Signal the group, then the leader through its pidfd
+    // (in case it left its group).
+    const bool group = ::kill(-static_cast<pid_t>(who.pid), signal) == 0;
+    const bool leader = ::syscall(SYS_pidfd_send_signal, pidfd.get(), signal, nullptr, 0) == 0;
+    return group || leader;
   }
 
  private:

@@ -337,8 +337,8 @@ class AzCopyRunner::Impl {
     std::optional<std::string> job_id;
     std::optional<ExitStatus> exited;
     std::uintmax_t offset = 0;
-    auto read_more = [&] {
-      if (auto chunk = read_from(spec.stdout_path, offset, kStartBufferLimit - seen.size())) {
+    auto read_more = [&] {  // everything written so far (bounded)
+      while (auto chunk = read_from(spec.stdout_path, offset, kStartBufferLimit - seen.size())) {
         offset += chunk->size();
         seen += *chunk;
       }
