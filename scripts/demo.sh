@@ -120,12 +120,15 @@ dest="$("${ctl[@]}" url "$container")" # carries the SAS: never printed
 azwork="$work/azcopy-work"
 mkdir -p "$azwork"
 
+# A cap on the rate (about 20 s for 200 MiB) so that the live progress can be watched;
+# DEMO_CAP_MBPS=0 lifts it.
+cap="${DEMO_CAP_MBPS:-80}"
 log "running: AZCOPY_PATH=$AZCOPY_10_32 AZCOPY_WORK_DIR=$azwork \\"
-log "  $cli copy $src '$(redact_sas "$dest")' --from-to LocalBlob --wait"
+log "  $cli copy $src '$(redact_sas "$dest")' --from-to LocalBlob --wait --interval 1 -- --cap-mbps=$cap"
 t0=$SECONDS
 set +e
 AZCOPY_PATH="$AZCOPY_10_32" AZCOPY_WORK_DIR="$azwork" \
-  "$cli" copy "$src" "$dest" --from-to LocalBlob --wait
+  "$cli" copy "$src" "$dest" --from-to LocalBlob --wait --interval 1 -- --cap-mbps="$cap"
 rc=$?
 set -e
 log "the CLI exited with status $rc after $((SECONDS - t0)) s"
