@@ -7,7 +7,8 @@
 //
 // Against Azurite (no Azure Files emulator exists) COOL is LocalBlob and RESTORE BlobLocal.
 // In production the same code runs with the Files share as source:
-//   COOL:    from_to = "FileBlob", source https://<acct>.file.core.windows.net/<share>/<project>?<sas>
+//   COOL:    from_to = "FileBlob", source
+//   https://<acct>.file.core.windows.net/<share>/<project>?<sas>
 //            destination https://<acct>.blob.core.windows.net/<container>/<project>?<sas>
 //   RESTORE: from_to = "BlobFile", the other way round, overwrite = "ifSourceNewer".
 #include <azcopy_runner/azcopy_runner.hpp>
@@ -49,13 +50,13 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
     std::cout << arg << ' ';  // redacted: no SAS here
   }
   std::cout << ")\n";
-  const AzCopySummary s = runner.wait(
-      job.job_id, std::chrono::hours(2), std::chrono::milliseconds(500),
-      [&](const AzCopyProgress& p) {
-        std::cout << "  " << name << " " << to_string(p.state) << " " << p.files_done << "/"
-                  << p.files_total << " files, " << p.bytes_done << "/" << p.bytes_expected
-                  << " bytes\n";
-      });
+  const AzCopySummary s = runner.wait(job.job_id, std::chrono::hours(2),
+                                      std::chrono::milliseconds(500), [&](const AzCopyProgress& p) {
+                                        std::cout << "  " << name << " " << to_string(p.state)
+                                                  << " " << p.files_done << "/" << p.files_total
+                                                  << " files, " << p.bytes_done << "/"
+                                                  << p.bytes_expected << " bytes\n";
+                                      });
   bool ok = true;
   if (s.state != AzCopyJobState::Succeeded) {
     std::cout << name << ": job ended " << to_string(s.state) << " (" << s.raw_status << ")\n";

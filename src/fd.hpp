@@ -4,9 +4,16 @@
 
 #include <unistd.h>
 
+#include <string>
+#include <system_error>
 #include <utility>
 
 namespace azcopy_runner::detail {
+
+/// The text of an errno value (thread-safe, unlike std::strerror).
+inline std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 class UniqueFd {
  public:

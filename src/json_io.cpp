@@ -27,29 +27,21 @@ std::optional<TimePoint> time_from_value(const json& j) {
 }
 
 json to_json_value(const AzCopyJobRef& ref) {
-  return json{{"job_id", ref.job_id},
-              {"started_at", format_timestamp(ref.started_at)},
-              {"command", ref.command},
-              {"environment", ref.environment},
-              {"log_dir", ref.log_dir},
-              {"azcopy_log_file", ref.azcopy_log_file},
+  return json{{"job_id", ref.job_id},   {"started_at", format_timestamp(ref.started_at)},
+              {"command", ref.command}, {"environment", ref.environment},
+              {"log_dir", ref.log_dir}, {"azcopy_log_file", ref.azcopy_log_file},
               {"pid", ref.pid}};
 }
 
 json to_json_value(const AzCopyProgress& p) {
-  return json{{"job_id", p.job_id},
-              {"state", std::string(to_string(p.state))},
-              {"raw_status", p.raw_status},
-              {"last_updated_at", format_timestamp(p.last_updated_at)},
-              {"files_done", p.files_done},
-              {"files_total", p.files_total},
-              {"bytes_done", p.bytes_done},
-              {"bytes_expected", p.bytes_expected},
-              {"failed", p.failed},
-              {"skipped", p.skipped},
-              {"percent", p.percent},
-              {"reason", p.reason},
-              {"resumable", p.resumable}};
+  return json{
+      {"job_id", p.job_id},         {"state", std::string(to_string(p.state))},
+      {"raw_status", p.raw_status}, {"last_updated_at", format_timestamp(p.last_updated_at)},
+      {"files_done", p.files_done}, {"files_total", p.files_total},
+      {"bytes_done", p.bytes_done}, {"bytes_expected", p.bytes_expected},
+      {"failed", p.failed},         {"skipped", p.skipped},
+      {"percent", p.percent},       {"reason", p.reason},
+      {"resumable", p.resumable}};
 }
 
 json to_json_value(const AzCopySummary& s) {

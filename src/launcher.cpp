@@ -123,9 +123,7 @@ ExitStatus decode(int status) {
   return result;
 }
 
-int pidfd_open(pid_t pid) {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 /// Launches with Boost.Process v2 and detaches; returns the pid.
 pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
@@ -141,12 +139,11 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
                                            ChildEnvironment(env), NewSession{});
   } else {
     proc = bp2::default_process_launcher()(
-        ctx, ec, exe, spec.args, bp2::process_stdio{in_fd, out_fd, err_fd},
-        ChildEnvironment(env), bp2::process_start_dir(spec.working_dir), NewSession{});
+        ctx, ec, exe, spec.args, bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env),
+        bp2::process_start_dir(spec.working_dir), NewSession{});
   }
   if (ec) {
-    throw AzCopyStartError(
-        "cannot start " + spec.executable + ": " + ec.message(), ErrorContext{});
+    throw AzCopyStartError("cannot start " + spec.executable + ": " + ec.message(), ErrorContext{});
   }
   const auto pid = static_cast<pid_t>(proc.id());
   proc.detach();  // we wait for it ourselves (waitpid), never through bp2
@@ -209,22 +206,22 @@ class DefaultLauncher final : public ProcessLauncher {
     detail::UniqueFd err(::open(spec.stderr_path.c_str(),
                                 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!out || !err) {
-      throw AzCopyStartError("cannot open output files in " + spec.stdout_path + ": " +
-                                 std::strerror(errno),
-                             ErrorContext{});
+      throw AzCopyStartError(
+          "cannot open output files in " + spec.stdout_path + ": " + detail::errno_text(errno),
+          ErrorContext{});
     }
     if (::mkfifo(spec.stdin_fifo.c_str(), 0600) != 0 && errno != EEXIST) {
-      throw AzCopyStartError("cannot create stdin FIFO " + spec.stdin_fifo + ": " +
-                                 std::strerror(errno),
-                             ErrorContext{});
+      throw AzCopyStartError(
+          "cannot create stdin FIFO " + spec.stdin_fifo + ": " + detail::errno_text(errno),
+          ErrorContext{});
     }
     // O_RDWR: the FIFO always has a writer (the child itself), so its stdin never reaches EOF,
     // even after this process is gone; anyone can still write a cancel request into it.
     detail::UniqueFd in(::open(spec.stdin_fifo.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
     if (!in) {
-      throw AzCopyStartError("cannot open stdin FIFO " + spec.stdin_fifo + ": " +
-                                 std::strerror(errno),
-                             ErrorContext{});
+      throw AzCopyStartError(
+          "cannot open stdin FIFO " + spec.stdin_fifo + ": " + detail::errno_text(errno),
+          ErrorContext{});
     }
     const pid_t pid = launch(spec.process, in.get(), out.get(), err.get());
     ProcessIdentity who = detail::identify(pid);
@@ -251,15 +248,14 @@ class DefaultLauncher final : public ProcessLauncher {
 
   RunResult run(const ProcessSpec& spec, std::chrono::milliseconds timeout,
                 std::size_t max_output) override {
-    detail::UniqueFd out(
-        spec.stdout_file.empty()
-            ? ::memfd_create("azcopy-runner-out", MFD_CLOEXEC)
-            : ::open(spec.stdout_file.c_str(),
-                     O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    detail::UniqueFd out(spec.stdout_file.empty()
+                             ? ::memfd_create("azcopy-runner-out", MFD_CLOEXEC)
+                             : ::open(spec.stdout_file.c_str(),
+                                      O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     detail::UniqueFd err(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
     int pipe_fds[2] = {-1, -1};
     if (!out || !err || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-      throw AzCopyStartError(std::string("cannot create pipes: ") + std::strerror(errno),
+      throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
                              ErrorContext{});
     }
     detail::UniqueFd in_read(pipe_fds[0]);

@@ -16,9 +16,9 @@
 namespace azcopy_runner::detail {
 
 std::string_view last_summary_line(std::string_view output) noexcept {
-  static constexpr std::array<std::string_view, 3> kTypes = {
-      R"("MessageType":"EndOfJob")", R"("MessageType":"Progress")",
-      R"("MessageType":"GetJobSummary")"};
+  static constexpr std::array<std::string_view, 3> kTypes = {R"("MessageType":"EndOfJob")",
+                                                             R"("MessageType":"Progress")",
+                                                             R"("MessageType":"GetJobSummary")"};
   // Only newline-terminated lines count: the last one may still be being written.
   std::size_t end = output.rfind('\n');
   while (end != std::string_view::npos && end > 0) {
@@ -67,10 +67,12 @@ void merge(ParsedOutput& into, ParsedOutput&& line) {
     }
     into.messages.push_back(std::move(m));
   }
-  if (line.first_timestamp && (!into.first_timestamp || *line.first_timestamp < *into.first_timestamp)) {
+  if (line.first_timestamp &&
+      (!into.first_timestamp || *line.first_timestamp < *into.first_timestamp)) {
     into.first_timestamp = line.first_timestamp;
   }
-  if (line.last_timestamp && (!into.last_timestamp || *line.last_timestamp > *into.last_timestamp)) {
+  if (line.last_timestamp &&
+      (!into.last_timestamp || *line.last_timestamp > *into.last_timestamp)) {
     into.last_timestamp = line.last_timestamp;
   }
   if (line.end_timestamp) {

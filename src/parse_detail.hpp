@@ -17,13 +17,14 @@ namespace azcopy_runner::detail {
 struct ParsedOutput {
   std::optional<std::string> job_id;    ///< Init JobID / "Job <id> has started" / summary JobID.
   std::optional<std::string> log_file;  ///< LogFileLocation / "Log file is located at: ...".
-  std::optional<AzCopySummary> summary; ///< The newest summary (EndOfJob wins over later Progress).
-  bool end_of_job = false;      ///< EndOfJob message (JSON) or "Final Job Status:" (text) seen.
-  bool job_not_found = false;   ///< "no job with JobId ... exists" or "invalid jobId given".
-  bool cancel_prompt = false;   ///< The last Prompt message is a Cancel prompt (awaits "y").
-  std::int64_t warnings = 0;    ///< Info messages starting "WARN:" (text: lines starting "WARN:").
-  std::int64_t errors = 0;      ///< Error messages (text: lines that read as AzCopy errors).
-  std::vector<std::string> messages;  ///< Redacted Error/WARN texts, at most kMaxMessages.
+  std::optional<AzCopySummary>
+      summary;                 ///< The newest summary (EndOfJob wins over later Progress).
+  bool end_of_job = false;     ///< EndOfJob message (JSON) or "Final Job Status:" (text) seen.
+  bool job_not_found = false;  ///< "no job with JobId ... exists" or "invalid jobId given".
+  bool cancel_prompt = false;  ///< The last Prompt message is a Cancel prompt (awaits "y").
+  std::int64_t warnings = 0;   ///< Info messages starting "WARN:" (text: lines starting "WARN:").
+  std::int64_t errors = 0;     ///< Error messages (text: lines that read as AzCopy errors).
+  std::vector<std::string> messages;         ///< Redacted Error/WARN texts, at most kMaxMessages.
   std::optional<TimePoint> first_timestamp;  ///< Earliest TimeStamp (JSON only).
   std::optional<TimePoint> last_timestamp;   ///< Latest TimeStamp (JSON only).
   std::optional<TimePoint> end_timestamp;    ///< TimeStamp of the EndOfJob message.

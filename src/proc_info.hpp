@@ -11,8 +11,8 @@
 namespace azcopy_runner::detail {
 
 struct ProcStat {
-  char state = '?';             ///< R, S, D, Z, X, T, ...
-  std::uint64_t start_time = 0; ///< Field 22: clock ticks after boot.
+  char state = '?';              ///< R, S, D, Z, X, T, ...
+  std::uint64_t start_time = 0;  ///< Field 22: clock ticks after boot.
 };
 
 /// Reads /proc/<pid>/stat; std::nullopt when the process does not exist.

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <random>
 
-#include "fd.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "fd.hpp"
 #include "json_io.hpp"
 
 namespace azcopy_runner::detail {
@@ -85,7 +85,7 @@ std::string write_record(const JobRecord& record) {
       record.dir() / (".record.json." + std::to_string(rd()) + "." + std::to_string(::getpid()));
   UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd) {
-    return "cannot write " + tmp_path.string() + ": " + std::strerror(errno);
+    return "cannot write " + tmp_path.string() + ": " + errno_text(errno);
   }
   std::size_t written = 0;
   while (written < text.size()) {
@@ -94,7 +94,7 @@ std::string write_record(const JobRecord& record) {
       continue;
     }
     if (n <= 0) {
-      const std::string error = std::strerror(errno);
+      const std::string error = errno_text(errno);
       fd.reset();
       ::unlink(tmp_path.c_str());
       return "cannot write " + tmp_path.string() + ": " + error;
@@ -103,14 +103,14 @@ std::string write_record(const JobRecord& record) {
   }
   if (::fsync(fd.get()) != 0 || ::close(fd.get()) != 0) {
     // close() errors (e.g. a full disk on NFS) mean the content may be lost.
-    const std::string error = std::strerror(errno);
+    const std::string error = errno_text(errno);
     static_cast<void>(fd.release());
     ::unlink(tmp_path.c_str());
     return "cannot write " + tmp_path.string() + ": " + error;
   }
   static_cast<void>(fd.release());
   if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    const std::string error = std::strerror(errno);
+    const std::string error = errno_text(errno);
     ::unlink(tmp_path.c_str());
     return "cannot replace " + final_path.string() + ": " + error;
   }
@@ -146,8 +146,8 @@ std::optional<std::string> read_tail(const std::filesystem::path& file, std::siz
   std::string data(size - start, '\0');
   std::size_t got = 0;
   while (got < data.size()) {
-    const ssize_t n = ::pread(fd.get(), data.data() + got, data.size() - got,
-                              static_cast<off_t>(start + got));
+    const ssize_t n =
+        ::pread(fd.get(), data.data() + got, data.size() - got, static_cast<off_t>(start + got));
     if (n < 0 && errno == EINTR) {
       continue;
     }

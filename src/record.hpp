@@ -21,10 +21,10 @@ namespace azcopy_runner::detail {
 
 struct JobRecord {
   AzCopyJobRef ref;
-  ProcessIdentity process;               ///< The AzCopy process currently running the job.
-  std::string kind = "copy";             ///< "copy" or "resume" (the last process started).
-  std::string work_dir;                  ///< AZCOPY_JOB_PLAN_LOCATION given to AzCopy ("" = default).
-  std::optional<ExitStatus> exit;        ///< As collected by the runner that started it.
+  ProcessIdentity process;         ///< The AzCopy process currently running the job.
+  std::string kind = "copy";       ///< "copy" or "resume" (the last process started).
+  std::string work_dir;            ///< AZCOPY_JOB_PLAN_LOCATION given to AzCopy ("" = default).
+  std::optional<ExitStatus> exit;  ///< As collected by the runner that started it.
   AzCopyJobState last_state = AzCopyJobState::Pending;
   std::optional<AzCopySummary> summary;  ///< The terminal summary, once known.
   std::int64_t resumes = 0;              ///< How many times the job was resumed.

@@ -48,7 +48,7 @@ std::string lower(std::string_view s) {
 
 std::string random_hex(std::size_t bytes) {
   static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+                                                '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   std::random_device rd;
   std::string out;
   for (std::size_t i = 0; i < bytes; ++i) {
@@ -71,9 +71,11 @@ std::string flag_name(std::string_view arg) {
 /// Environment variable names whose values must never be recorded.
 bool is_secret_env(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kKnown = {
-      "AZCOPY_SPA_CLIENT_SECRET", "AZCOPY_SPA_CERT_PASSWORD", "AZCOPY_OAUTH_TOKEN_INFO",
-      "ACCOUNT_KEY",              "CPK_ENCRYPTION_KEY",       "AWS_SECRET_ACCESS_KEY",
-      "AWS_SESSION_TOKEN",        "MSI_SECRET",               "IDENTITY_HEADER"};
+      "AZCOPY_SPA_CLIENT_SECRET", "AZCOPY_SPA_CERT_PASSWORD",
+      "AZCOPY_OAUTH_TOKEN_INFO",  "ACCOUNT_KEY",
+      "CPK_ENCRYPTION_KEY",       "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",        "MSI_SECRET",
+      "IDENTITY_HEADER"};
   if (std::find(kKnown.begin(), kKnown.end(), name) != kKnown.end()) {
     return true;
   }
@@ -202,10 +204,9 @@ class AzCopyRunner::Impl {
       exe = boost::process::v2::environment::find_executable(configured);
     }
     if (exe.empty() || ::access(exe.c_str(), X_OK) != 0 || fs::is_directory(exe)) {
-      throw AzCopyNotInstalledError(
-          "AzCopy not found or not executable: tried '" + configured +
-              "' (set AZCOPY_PATH to the azcopy binary)",
-          ErrorContext{{}, log_root_.string(), {}});
+      throw AzCopyNotInstalledError("AzCopy not found or not executable: tried '" + configured +
+                                        "' (set AZCOPY_PATH to the azcopy binary)",
+                                    ErrorContext{{}, log_root_.string(), {}});
     }
     // `azcopy --version` can take seconds (10.18 waits on its version check even then):
     // the answer is kept per binary (path, inode, size, mtime) in the log root.
@@ -221,23 +222,22 @@ class AzCopyRunner::Impl {
       r = launcher_->run(spec, std::min(config_.command_timeout, std::chrono::milliseconds(30s)),
                          std::size_t{1} << 16);
     } catch (const AzCopyError& e) {
-      throw AzCopyNotInstalledError(
-          "cannot run '" + exe.string() + " --version': " + e.what(),
-          ErrorContext{{}, log_root_.string(), {}});
+      throw AzCopyNotInstalledError("cannot run '" + exe.string() + " --version': " + e.what(),
+                                    ErrorContext{{}, log_root_.string(), {}});
     }
     const std::string text = r.out + r.err;
     const auto pos = text.find("azcopy version ");
     if (r.timed_out || pos == std::string::npos) {
-      throw AzCopyNotInstalledError("'" + exe.string() + "' is not AzCopy (its --version says no "
-                                                         "\"azcopy version\")",
+      throw AzCopyNotInstalledError("'" + exe.string() +
+                                        "' is not AzCopy (its --version says no "
+                                        "\"azcopy version\")",
                                     ErrorContext{{}, log_root_.string(), redacted_excerpt(text)});
     }
     std::string version = text.substr(pos + 15);
     version = version.substr(0, version.find_first_of(" \r\n"));
     int major = 0;
     int minor = 0;
-    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2 || major != 10 ||
-        minor < 10) {
+    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2 || major != 10 || minor < 10) {
       throw AzCopyNotInstalledError("AzCopy " + version + " at '" + exe.string() +
                                         "' is not supported (need 10.10 or later 10.x)",
                                     ErrorContext{{}, log_root_.string(), {}});
@@ -254,8 +254,8 @@ class AzCopyRunner::Impl {
     if (::stat(exe.c_str(), &st) != 0) {
       return {};
     }
-    return exe.string() + "|" + std::to_string(st.st_ino) + "|" + std::to_string(st.st_size) +
-           "|" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    return exe.string() + "|" + std::to_string(st.st_ino) + "|" + std::to_string(st.st_size) + "|" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
   }
 
   [[nodiscard]] fs::path version_cache() const { return log_root_ / ".azcopy-versions"; }
@@ -296,8 +296,8 @@ class AzCopyRunner::Impl {
 
   AzCopyJobRef start_copy(std::string_view source, std::string_view destination,
                           const CopyOptions& options) {
-    std::vector<std::string> args = build_args(source, destination, options,
-                                               config_.default_log_level);
+    std::vector<std::string> args =
+        build_args(source, destination, options, config_.default_log_level);
     return launch_job(std::move(args), "copy", std::nullopt);
   }
 
@@ -359,15 +359,15 @@ class AzCopyRunner::Impl {
       std::string err = detail::read_tail(spec.stderr_path, kMaxExcerptBytes).value_or("");
       const std::string excerpt = redacted_excerpt(seen + err);
       if (exited) {
-        throw AzCopyStartError("AzCopy exited (" + describe_exit(*exited) +
-                                   ") before printing a job id",
-                               ErrorContext{{}, dir.string(), excerpt});
+        throw AzCopyStartError(
+            "AzCopy exited (" + describe_exit(*exited) + ") before printing a job id",
+            ErrorContext{{}, dir.string(), excerpt});
       }
       kill_and_reap(who);
-      throw AzCopyJobIdNotFoundError(
-          "AzCopy printed no job id within " +
-              std::to_string(config_.start_timeout.count()) + " ms; it was killed",
-          ErrorContext{{}, dir.string(), excerpt});
+      throw AzCopyJobIdNotFoundError("AzCopy printed no job id within " +
+                                         std::to_string(config_.start_timeout.count()) +
+                                         " ms; it was killed",
+                                     ErrorContext{{}, dir.string(), excerpt});
     }
     if (existing && *job_id != existing->ref.job_id) {
       log_->warn("azcopy {} printed job id {} (expected {})", kind, *job_id, existing->ref.job_id);
@@ -447,11 +447,12 @@ class AzCopyRunner::Impl {
     }
 
     const std::string exe = ensure_azcopy();
-    ProcessSpec spec{exe,
-                     {"jobs", "show", job_id, "--output-type=json", "--log-level=NONE",
-                      "--skip-version-check"},
-                     child_env_,
-                     {}, {}};
+    ProcessSpec spec{
+        exe,
+        {"jobs", "show", job_id, "--output-type=json", "--log-level=NONE", "--skip-version-check"},
+        child_env_,
+        {},
+        {}};
     // A job with thousands of failures prints megabytes (the list, twice): the output goes to
     // a file that is read one line at a time, never whole.
     TempFile out_file(log_root_ / (".jobs-show-" + random_hex(8) + ".json"));
@@ -461,10 +462,9 @@ class AzCopyRunner::Impl {
     const RunResult r = launcher_->run(spec, config_.command_timeout, config_.max_command_output);
     obs.at = std::chrono::system_clock::now();
     const bool in_file = r.out.empty() && out_file.created();
-    const std::string output_excerpt =
-        redacted_excerpt((in_file ? detail::read_tail(out_file.path(), kMaxExcerptBytes).value_or("")
-                                  : r.out) +
-                         r.err);
+    const std::string output_excerpt = redacted_excerpt(
+        (in_file ? detail::read_tail(out_file.path(), kMaxExcerptBytes).value_or("") : r.out) +
+        r.err);
     const std::string log_dir = obs.record ? obs.record->ref.log_dir : log_root_.string();
     if (r.timed_out) {
       throw AzCopyParseError("'azcopy jobs show' did not answer within " +
@@ -494,10 +494,10 @@ class AzCopyRunner::Impl {
         obs.summary = final_without_plan(*obs.record, obs.state, obs.reason);
       } else if (liveness == Liveness::Dead) {
         obs.state = AzCopyJobState::Failed;
-        obs.reason = "AzCopy exited" +
-                     (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")"
-                                       : std::string()) +
-                     " without leaving a job plan" + own_error_suffix(*obs.record);
+        obs.reason =
+            "AzCopy exited" +
+            (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")" : std::string()) +
+            " without leaving a job plan" + own_error_suffix(*obs.record);
         obs.summary = final_without_plan(*obs.record, obs.state, obs.reason);
       } else {
         obs.state = AzCopyJobState::Unknown;
@@ -520,20 +520,19 @@ class AzCopyRunner::Impl {
       // `azcopy cancel` of an orphaned plan leaves it "Cancelling" (shown as InProgress)
       // unless it had time to close every part: nothing runs it any more, it is canceled.
       obs.state = AzCopyJobState::Canceled;
-      obs.reason = "canceled; the AzCopy process is gone and its plan says " +
-                   obs.summary->raw_status;
+      obs.reason =
+          "canceled; the AzCopy process is gone and its plan says " + obs.summary->raw_status;
       obs.summary->state = AzCopyJobState::Canceled;
       obs.summary->messages.push_back(obs.reason);
     } else if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead) {
       obs.state = AzCopyJobState::Failed;
       obs.resumable = obs.summary->total_transfers > 0;
-      obs.reason = "the AzCopy process (pid " + std::to_string(obs.record->process.pid) +
-                   ") is gone" +
-                   (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")"
-                                     : std::string()) +
-                   " while its plan says " + obs.summary->raw_status +
-                   (obs.resumable ? "; it can be resumed (azcopy jobs resume)"
-                                  : "; scanning had not finished, it cannot be resumed");
+      obs.reason =
+          "the AzCopy process (pid " + std::to_string(obs.record->process.pid) + ") is gone" +
+          (obs.record->exit ? " (" + describe_exit(*obs.record->exit) + ")" : std::string()) +
+          " while its plan says " + obs.summary->raw_status +
+          (obs.resumable ? "; it can be resumed (azcopy jobs resume)"
+                         : "; scanning had not finished, it cannot be resumed");
       obs.summary->state = AzCopyJobState::Failed;
       obs.summary->messages.push_back(obs.reason);
     }
@@ -614,8 +613,8 @@ class AzCopyRunner::Impl {
     throw AzCopyNotFinishedError(
         "job " + std::string(job_id) + " is not finished (" + std::string(to_string(obs.state)) +
             (obs.reason.empty() ? "" : ": " + obs.reason) + ")",
-        ErrorContext{std::string(job_id),
-                     obs.record ? obs.record->ref.log_dir : log_root_.string(), {}},
+        ErrorContext{
+            std::string(job_id), obs.record ? obs.record->ref.log_dir : log_root_.string(), {}},
         std::move(partial));
   }
 
@@ -637,8 +636,8 @@ class AzCopyRunner::Impl {
       if (now >= deadline) {
         return get_summary(job_id);  // throws AzCopyNotFinishedError with the partial summary
       }
-      std::this_thread::sleep_for(
-          std::min(interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+      std::this_thread::sleep_for(std::min(
+          interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
     }
   }
 
@@ -655,9 +654,9 @@ class AzCopyRunner::Impl {
       const auto deadline = std::chrono::steady_clock::now() + grace;
       // 1. Ask politely through stdin (works after scanning), 2. answer a Cancel prompt,
       // 3. SIGTERM, 4. SIGKILL at the end of the grace period.
-      write_stdin(*record,
-                  R"({"TimeStamp":")" + detail::format_timestamp(std::chrono::system_clock::now()) +
-                      R"(","RequestType":"CancelJob","Value":""})" + "\n");
+      write_stdin(*record, R"({"TimeStamp":")" +
+                               detail::format_timestamp(std::chrono::system_clock::now()) +
+                               R"(","RequestType":"CancelJob","Value":""})" + "\n");
       bool termed = false;
       bool answered = false;
       while (launcher_->probe(record->process) == Liveness::Alive) {
@@ -681,9 +680,9 @@ class AzCopyRunner::Impl {
     }
     // An orphaned plan (process gone, plan InProgress) is closed by `azcopy cancel`.
     AzCopyProgress p = poll(job_id);
-    if (p.state == AzCopyJobState::Running ||
-        (p.state == AzCopyJobState::Failed && p.resumable)) {
-      ProcessSpec spec{ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}};
+    if (p.state == AzCopyJobState::Running || (p.state == AzCopyJobState::Failed && p.resumable)) {
+      ProcessSpec spec{
+          ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}};
       const RunResult r = launcher_->run(spec, config_.command_timeout, std::size_t{1} << 20);
       log_->info("job {}: azcopy cancel: {}", job_id, redact(r.out + r.err));
       p = poll(job_id);
@@ -761,18 +760,17 @@ class AzCopyRunner::Impl {
     if (overwrite != "true" && overwrite != "false" && overwrite != "ifsourcenewer") {
       refuse("overwrite must be true, false or ifSourceNewer, not '" + options.overwrite + "'");
     }
-    std::string level = options.log_level.empty() ? std::string(default_log_level)
-                                                  : options.log_level;
-    static constexpr std::array<std::string_view, 6> kLevels = {"debug",   "info",  "warning",
-                                                                "error",   "panic", "none"};
+    std::string level =
+        options.log_level.empty() ? std::string(default_log_level) : options.log_level;
+    static constexpr std::array<std::string_view, 6> kLevels = {"debug", "info",  "warning",
+                                                                "error", "panic", "none"};
     if (std::find(kLevels.begin(), kLevels.end(), lower(level)) == kLevels.end()) {
       refuse("unknown log level '" + level + "'");
     }
     if (options.from_to) {
       const auto& ft = *options.from_to;
-      if (ft.empty() || !std::all_of(ft.begin(), ft.end(), [](unsigned char c) {
-            return std::isalnum(c) != 0;
-          })) {
+      if (ft.empty() || !std::all_of(ft.begin(), ft.end(),
+                                     [](unsigned char c) { return std::isalnum(c) != 0; })) {
         refuse("from_to must be a location pair such as LocalBlob or FileBlob");
       }
     }
@@ -796,10 +794,10 @@ class AzCopyRunner::Impl {
     if (lower(level) == "none") {
       level = "NONE";
     }
-    std::vector<std::string> args{"copy", std::string(source), std::string(destination),
-                                  std::string("--recursive=") +
-                                      (options.recursive ? "true" : "false"),
-                                  "--overwrite=" + options.overwrite};
+    std::vector<std::string> args{
+        "copy", std::string(source), std::string(destination),
+        std::string("--recursive=") + (options.recursive ? "true" : "false"),
+        "--overwrite=" + options.overwrite};
     if (options.from_to) {
       args.push_back("--from-to=" + *options.from_to);
     }
@@ -814,8 +812,9 @@ class AzCopyRunner::Impl {
  private:
   static std::string check_job_id(std::string_view job_id) {
     if (!is_valid_job_id(job_id)) {
-      throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) + "' is not an AzCopy job id "
-                                   "(a UUID)",
+      throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) +
+                                       "' is not an AzCopy job id "
+                                       "(a UUID)",
                                    ErrorContext{});
     }
     return lower(job_id);
@@ -879,7 +878,7 @@ class AzCopyRunner::Impl {
     detail::UniqueFd fd(::open(record.stdin_fifo().c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fd) {
       log_->warn("job {}: cannot open {}: {}", record.ref.job_id, record.stdin_fifo().string(),
-                 std::strerror(errno));
+                 detail::errno_text(errno));
       return;
     }
     if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -1011,8 +1010,7 @@ std::vector<std::string> AzCopyRunner::build_copy_args(std::string_view source,
                                                        std::string_view destination,
                                                        const CopyOptions& options,
                                                        std::string_view default_log_level) {
-  std::vector<std::string> args = Impl::build_args(source, destination, options,
-                                                   default_log_level);
+  std::vector<std::string> args = Impl::build_args(source, destination, options, default_log_level);
   for (auto& a : args) {
     a = redact(a);
   }

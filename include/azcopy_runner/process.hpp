@@ -53,9 +53,9 @@ struct ExitStatus {
 struct RunResult {
   std::optional<ExitStatus> exit;  ///< Empty when it timed out (the child was killed).
   bool timed_out = false;
-  std::string out;                 ///< stdout, at most max_output bytes (the first ones).
-  std::string err;                 ///< stderr, at most max_output bytes.
-  bool truncated = false;          ///< Either stream exceeded max_output.
+  std::string out;         ///< stdout, at most max_output bytes (the first ones).
+  std::string err;         ///< stderr, at most max_output bytes.
+  bool truncated = false;  ///< Either stream exceeded max_output.
 };
 
 /// Whether a recorded process is still the live process that was started.

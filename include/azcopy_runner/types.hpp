@@ -51,20 +51,20 @@ enum class OutputType { Json, Text };
 /// A reference to a started AzCopy job: what a caller persists (the job id is the
 /// continuation token; everything else is for audit and debugging).
 struct AzCopyJobRef {
-  std::string job_id;                            ///< AzCopy's job id (a UUID).
-  TimePoint started_at{};                        ///< When the runner launched AzCopy.
-  std::vector<std::string> command;              ///< argv, every URL query string redacted.
+  std::string job_id;                              ///< AzCopy's job id (a UUID).
+  TimePoint started_at{};                          ///< When the runner launched AzCopy.
+  std::vector<std::string> command;                ///< argv, every URL query string redacted.
   std::map<std::string, std::string> environment;  ///< The AZCOPY_* variables passed, no secrets.
-  std::string log_dir;                           ///< The runner's per-job directory (stdout, stderr, record).
-  std::string azcopy_log_file;                   ///< AzCopy's own `<jobid>.log`, when it printed it.
-  std::int64_t pid = 0;                          ///< Process id of the AzCopy process (0 if unknown).
+  std::string log_dir;          ///< The runner's per-job directory (stdout, stderr, record).
+  std::string azcopy_log_file;  ///< AzCopy's own `<jobid>.log`, when it printed it.
+  std::int64_t pid = 0;         ///< Process id of the AzCopy process (0 if unknown).
 };
 
 /// One failed (or skipped) transfer, as listed by AzCopy. URLs are redacted.
 struct FailedFile {
   std::string source;
   std::string destination;
-  std::string error_code;     ///< AzCopy's ErrorCode, usually an HTTP status ("404", "412").
+  std::string error_code;       ///< AzCopy's ErrorCode, usually an HTTP status ("404", "412").
   std::string transfer_status;  ///< "Failed", "SkippedEntityAlreadyExists", ...
   std::int64_t size = 0;
 };
@@ -96,28 +96,28 @@ struct AzCopyProgress {
   std::int64_t failed = 0;
   std::int64_t skipped = 0;
   double percent = 0.0;
-  std::string reason;           ///< Why the runner reports this state when AzCopy does not say so.
-  bool resumable = false;       ///< True when `azcopy jobs resume` can continue the job.
+  std::string reason;      ///< Why the runner reports this state when AzCopy does not say so.
+  bool resumable = false;  ///< True when `azcopy jobs resume` can continue the job.
 };
 
 /// Final (or, inside AzCopyNotFinishedError, partial) statistics of a job.
 struct AzCopySummary {
   std::string job_id;
   AzCopyJobState state = AzCopyJobState::Unknown;
-  std::string raw_status;                 ///< AzCopy's JobStatus, verbatim.
-  std::int64_t files_transferred = 0;     ///< TransfersCompleted - FoldersCompleted.
-  std::int64_t bytes_transferred = 0;     ///< TotalBytesTransferred.
-  std::int64_t failed_transfers = 0;      ///< TransfersFailed.
-  std::int64_t skipped_transfers = 0;     ///< TransfersSkipped.
-  std::int64_t total_transfers = 0;       ///< TotalTransfers.
-  std::int64_t bytes_expected = 0;        ///< TotalBytesExpected.
-  double percent_complete = 0.0;          ///< PercentComplete (0..100), when AzCopy reports it.
-  std::int64_t warnings = 0;              ///< AzCopy `WARN:` messages seen.
-  std::int64_t errors = 0;                ///< AzCopy Error messages seen, plus a non-empty ErrorMsg.
-  std::optional<TimePoint> started_at;    ///< First timestamp seen for the job.
-  std::optional<TimePoint> finished_at;   ///< Timestamp of the terminal message.
-  std::string raw_summary;                ///< The summary AzCopy printed, redacted, at most 64 KiB.
-  std::vector<FailedFile> failed_files;   ///< At most kMaxFailedFiles entries.
+  std::string raw_status;                ///< AzCopy's JobStatus, verbatim.
+  std::int64_t files_transferred = 0;    ///< TransfersCompleted - FoldersCompleted.
+  std::int64_t bytes_transferred = 0;    ///< TotalBytesTransferred.
+  std::int64_t failed_transfers = 0;     ///< TransfersFailed.
+  std::int64_t skipped_transfers = 0;    ///< TransfersSkipped.
+  std::int64_t total_transfers = 0;      ///< TotalTransfers.
+  std::int64_t bytes_expected = 0;       ///< TotalBytesExpected.
+  double percent_complete = 0.0;         ///< PercentComplete (0..100), when AzCopy reports it.
+  std::int64_t warnings = 0;             ///< AzCopy `WARN:` messages seen.
+  std::int64_t errors = 0;               ///< AzCopy Error messages seen, plus a non-empty ErrorMsg.
+  std::optional<TimePoint> started_at;   ///< First timestamp seen for the job.
+  std::optional<TimePoint> finished_at;  ///< Timestamp of the terminal message.
+  std::string raw_summary;               ///< The summary AzCopy printed, redacted, at most 64 KiB.
+  std::vector<FailedFile> failed_files;  ///< At most kMaxFailedFiles entries.
   std::int64_t failed_files_omitted = 0;  ///< Failed entries seen beyond the bound.
   std::vector<std::string> messages;      ///< Redacted error/warning texts (bounded).
 };

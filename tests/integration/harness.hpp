@@ -31,15 +31,15 @@ inline std::string env_or_empty(const char* name) {
 }
 
 /// Skips (or, under CI, fails) when the real AzCopy and Azurite are not provided.
-#define AZCOPY_REQUIRE_ENVIRONMENT()                                                     \
-  do {                                                                                   \
-    if (!::azcopy_runner::integration::Env::get().ok()) {                                \
-      if (!::azcopy_runner::integration::env_or_empty("CI").empty()) {                   \
-        FAIL() << "integration environment missing: run scripts/test.sh";                \
-      }                                                                                  \
-      GTEST_SKIP() << "set AZCOPY_RUNNER_TEST_AZCOPY, AZURITE_PORT and "                 \
-                      "AZCOPY_RUNNER_TEST_AZURITE_CTL (scripts/test.sh does)";           \
-    }                                                                                    \
+#define AZCOPY_REQUIRE_ENVIRONMENT()                                           \
+  do {                                                                         \
+    if (!::azcopy_runner::integration::Env::get().ok()) {                      \
+      if (!::azcopy_runner::integration::env_or_empty("CI").empty()) {         \
+        FAIL() << "integration environment missing: run scripts/test.sh";      \
+      }                                                                        \
+      GTEST_SKIP() << "set AZCOPY_RUNNER_TEST_AZCOPY, AZURITE_PORT and "       \
+                      "AZCOPY_RUNNER_TEST_AZURITE_CTL (scripts/test.sh does)"; \
+    }                                                                          \
   } while (false)
 
 struct CommandResult {
@@ -161,15 +161,16 @@ using Tree = std::map<std::string, std::int64_t>;
 
 /// Writes @p count files of pseudo-random content (sizes spread around @p mean_size),
 /// in nested folders, and returns their relative paths and sizes.
-inline Tree make_tree(const fs::path& root, int count, std::int64_t mean_size,
-                      unsigned seed = 7) {
+inline Tree make_tree(const fs::path& root, int count, std::int64_t mean_size, unsigned seed = 7) {
   std::mt19937_64 rng(seed);
   Tree tree;
   for (int i = 0; i < count; ++i) {
-    const std::string rel = (i % 3 == 0 ? std::string("a/") : i % 3 == 1 ? "b/c/" : "") +
+    const std::string rel = (i % 3 == 0   ? std::string("a/")
+                             : i % 3 == 1 ? "b/c/"
+                                          : "") +
                             "file " + std::to_string(i) + ".bin";
-    const auto size = static_cast<std::int64_t>(
-        static_cast<std::uint64_t>(mean_size / 2) + rng() % static_cast<std::uint64_t>(mean_size));
+    const auto size = static_cast<std::int64_t>(static_cast<std::uint64_t>(mean_size / 2) +
+                                                rng() % static_cast<std::uint64_t>(mean_size));
     fs::create_directories((root / rel).parent_path());
     std::ofstream out(root / rel, std::ios::binary);
     std::string chunk(static_cast<std::size_t>(size), '\0');
@@ -210,8 +211,8 @@ inline std::string slurp(const fs::path& p) {
 inline std::vector<std::pair<fs::path, std::string>> all_files(const fs::path& root) {
   std::vector<std::pair<fs::path, std::string>> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) {
       break;
     }

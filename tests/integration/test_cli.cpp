@@ -10,9 +10,9 @@
 namespace azcopy_runner::integration {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 struct CliResult {
   int status = -1;
@@ -25,10 +25,15 @@ class Cli : public RealAzCopy {
   /// Runs the CLI with the test's work/log dirs and AzCopy, capturing stdout and stderr.
   CliResult cli(std::vector<std::string> args) {
     const fs::path err_file = dir_.path() / "cli.stderr";
-    std::vector<std::string> argv{"env", "AZCOPY_PATH=" + config_.azcopy_path,
+    std::vector<std::string> argv{"env",
+                                  "AZCOPY_PATH=" + config_.azcopy_path,
                                   "AZCOPY_WORK_DIR=" + config_.work_dir,
-                                  "AZCOPY_LOG_DIR=" + config_.log_dir, "sh", "-c",
-                                  "exec \"$@\" 2>\"$0\"", err_file.string(), AZCOPY_RUNNER_CLI};
+                                  "AZCOPY_LOG_DIR=" + config_.log_dir,
+                                  "sh",
+                                  "-c",
+                                  "exec \"$@\" 2>\"$0\"",
+                                  err_file.string(),
+                                  AZCOPY_RUNNER_CLI};
     argv.insert(argv.end(), args.begin(), args.end());
     const CommandResult r = run_command(argv);
     CliResult result{r.status, r.out, slurp(err_file)};
@@ -139,9 +144,9 @@ TEST_F(Cli, CancelThenSummaryExitsThree) {
 }
 
 TEST_F(Cli, ParseASavedOutput) {
-  const CliResult parsed = cli({"parse", std::string(AZCOPY_RUNNER_FIXTURES_DIR) +
-                                             "/10.32.2/copy_json_errors.stdout",
-                                "--json"});
+  const CliResult parsed =
+      cli({"parse", std::string(AZCOPY_RUNNER_FIXTURES_DIR) + "/10.32.2/copy_json_errors.stdout",
+           "--json"});
   EXPECT_EQ(parsed.status, 1);
   const json s = parse(parsed.out);
   EXPECT_EQ(s["state"], "FAILED");

@@ -25,9 +25,8 @@ TEST_F(RealAzCopy, EightThreadsTwentyJobsEverySummaryExact) {
   std::vector<Job> jobs(kJobs);
   for (int i = 0; i < kJobs; ++i) {
     jobs[static_cast<std::size_t>(i)].src = std::make_unique<TempDir>("conc");
-    jobs[static_cast<std::size_t>(i)].tree =
-        make_tree(jobs[static_cast<std::size_t>(i)].src->path(), 2 + i % 4, 20'000,
-                  static_cast<unsigned>(i));
+    jobs[static_cast<std::size_t>(i)].tree = make_tree(
+        jobs[static_cast<std::size_t>(i)].src->path(), 2 + i % 4, 20'000, static_cast<unsigned>(i));
     jobs[static_cast<std::size_t>(i)].container = container("conc");
   }
   std::atomic<int> next_start{0};
@@ -47,7 +46,8 @@ TEST_F(RealAzCopy, EightThreadsTwentyJobsEverySummaryExact) {
     for (int i = next_start++; i < kJobs; i = next_start++) {
       Job& job = jobs[static_cast<std::size_t>(i)];
       try {
-        job.job_id = runner_->start_copy(job.src->path().string(), url(job.container), upload()).job_id;
+        job.job_id =
+            runner_->start_copy(job.src->path().string(), url(job.container), upload()).job_id;
       } catch (const AzCopyError& e) {
         fail(std::string("start: ") + e.what());
       }
@@ -94,6 +94,7 @@ TEST_F(RealAzCopy, EightThreadsTwentyJobsEverySummaryExact) {
     }
   };
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back(worker);
   }

@@ -157,8 +157,8 @@ TEST_F(Faults, AJobOutlivesItsHostProgramAndANewRunnerSeesItFinish) {
 TEST_F(Faults, TheRunnerReapsItsChildrenNoZombieIsLeft) {
   TempDir src("reap");
   make_tree(src.path(), 2, 1'000);
-  const AzCopyJobRef ref = runner_->start_copy(src.path().string(), url(container("reap")),
-                                               upload());
+  const AzCopyJobRef ref =
+      runner_->start_copy(src.path().string(), url(container("reap")), upload());
   ASSERT_EQ(runner_->wait(ref.job_id, 120s, 100ms).state, AzCopyJobState::Succeeded);
   EXPECT_TRUE(wait_gone(ref.pid, 10s)) << "state " << proc_state(ref.pid);
 }
@@ -216,8 +216,8 @@ TEST_F(Faults, AnUnwritableWorkDirDegradesAndTheJobStillRuns) {
   AzCopyRunner degraded(c);
   TempDir src("nowork");
   const Tree tree = make_tree(src.path(), 3, 1'000);
-  const AzCopyJobRef ref = degraded.start_copy(src.path().string(), url(container("nowork")),
-                                               upload());
+  const AzCopyJobRef ref =
+      degraded.start_copy(src.path().string(), url(container("nowork")), upload());
   EXPECT_FALSE(ref.environment.contains("AZCOPY_JOB_PLAN_LOCATION"));
   const AzCopySummary s = degraded.wait(ref.job_id, 120s, 100ms);
   EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
@@ -230,8 +230,8 @@ TEST_F(Faults, AnUnwritableLogDirFallsBackAndTheJobStillRuns) {
   AzCopyRunner degraded(c);
   TempDir src("nolog");
   const Tree tree = make_tree(src.path(), 3, 1'000);
-  const AzCopyJobRef ref = degraded.start_copy(src.path().string(), url(container("nolog")),
-                                               upload());
+  const AzCopyJobRef ref =
+      degraded.start_copy(src.path().string(), url(container("nolog")), upload());
   EXPECT_THAT(ref.log_dir, Not(HasSubstr("/proc/")));
   const AzCopySummary s = degraded.wait(ref.job_id, 120s, 100ms);
   EXPECT_EQ(s.state, AzCopyJobState::Succeeded);

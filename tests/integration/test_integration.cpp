@@ -46,8 +46,8 @@ TEST_F(RealAzCopy, UploadThenDownloadGivesExactFiguresAndContent) {
   TempDir back("down");
   CopyOptions down;
   down.from_to = "BlobLocal";
-  const AzCopySummary dn = copy_and_wait(url(cont + "/" + src.path().filename().string()),
-                                         back.path().string(), down);
+  const AzCopySummary dn =
+      copy_and_wait(url(cont + "/" + src.path().filename().string()), back.path().string(), down);
   EXPECT_EQ(dn.state, AzCopyJobState::Succeeded);
   EXPECT_EQ(dn.files_transferred, static_cast<std::int64_t>(tree.size()));
   EXPECT_EQ(dn.bytes_transferred, total_bytes(tree));
@@ -82,8 +82,8 @@ TEST_F(RealAzCopy, ALeasedBlobIsAPartialFailure) {
   ASSERT_EQ(copy_and_wait(src.path().string(), url(cont), upload()).state,
             AzCopyJobState::Succeeded);
   const std::string leased = tree.begin()->first;
-  static_cast<void>(Env::get().ctl_run(
-      {"lease", cont + "/" + src.path().filename().string() + "/" + leased}));
+  static_cast<void>(
+      Env::get().ctl_run({"lease", cont + "/" + src.path().filename().string() + "/" + leased}));
   const AzCopySummary s = copy_and_wait(src.path().string(), url(cont), upload());
   EXPECT_EQ(s.state, AzCopyJobState::Failed);
   EXPECT_EQ(s.raw_status, "CompletedWithErrors");
@@ -177,11 +177,12 @@ TEST_F(RealAzCopy, AzCopyStaysIdleWhileItRunsUnderTheRunner) {
   const auto t0 = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(4s);
   const std::int64_t after = cpu_ticks(ref.pid);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_GE(before, 0);
   ASSERT_GE(after, before) << "AzCopy ended before the measurement";
-  const double share = static_cast<double>(after - before) /
-                       static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
+  const double share =
+      static_cast<double>(after - before) / static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
   // A child whose stdin is at EOF spins at ~100% of a core; under the runner it idles.
   EXPECT_LT(share, 0.30) << "AzCopy used " << share * 100 << "% of a core";
   static_cast<void>(runner_->cancel(ref.job_id, 10s));

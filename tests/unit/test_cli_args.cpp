@@ -26,10 +26,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace std::chrono_literals;
 
-ParsedArgs parse(std::vector<std::string> args) { return parse_args(args); }
+ParsedArgs parse(const std::vector<std::string>& args) { return parse_args(args); }
 
 /// The message of the UsageError thrown for @p args ("" if none was thrown).
-std::string usage_error(std::vector<std::string> args) {
+std::string usage_error(const std::vector<std::string>& args) {
   try {
     (void)parse_args(args);
   } catch (const UsageError& error) {

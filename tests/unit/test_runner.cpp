@@ -68,7 +68,7 @@ class RunnerTest : public ::testing::Test {
         .WillOnce(Invoke([this, stdout_text, pid](const DetachedSpec& spec) {
           last_spawn_ = spec;
           std::ofstream(spec.stdout_path, std::ios::binary) << stdout_text;
-          std::ofstream(spec.stderr_path, std::ios::binary);
+          const std::ofstream err(spec.stderr_path, std::ios::binary);
           return ProcessIdentity{pid, 777, "boot", "host"};
         }));
   }
@@ -302,7 +302,7 @@ TEST_F(RunnerTest, TheVersionOfABinaryIsAskedOnceThenKept) {
 TEST_F(RunnerTest, PollRefusesIdsThatAreNotUuidsBeforeRunningAnything) {
   auto strict = std::make_shared<StrictMock<MockLauncher>>();
   AzCopyRunner r(config_, strict);
-  const std::string long_id(10 * 1024, 'a');
+  const std::string long_id(std::size_t{10} * 1024, 'a');
   for (const std::string& id : {std::string("../x"), std::string("--help"), std::string(), long_id,
                                 std::string("7b0a9c2e-1111-4222-8333-44445555666")}) {
     EXPECT_THROW(r.poll(id), AzCopyJobNotFoundError) << id.substr(0, 20);
