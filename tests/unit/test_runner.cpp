@@ -9,6 +9,11 @@
 #include <fstream>
 #include <random>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
 
@@ -205,6 +210,22 @@ TEST_F(RunnerTest, StartCopyReturnsTheJobIdOfTheInitMessage) {
   const std::string record = slurp(fs::path(ref.log_dir) / "record.json");
   EXPECT_THAT(record, HasSubstr(ref.job_id));
   EXPECT_THAT(record, Not(HasSubstr(kSigValue)));
+}
+
+TEST_F(RunnerTest, LogsGoToTheHostsLoggerWithoutTheSas) {
+  std::ostringstream sink_text;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(sink_text);
+  auto logger = std::make_shared<spdlog::logger>("host", sink);
+  logger->set_level(spdlog::level::debug);
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  AzCopyRunner r(config_, launcher_, logger);
+  const auto ref =
+      r.start_copy("src", "https://acct.blob.core.windows.net/c?" + kSas, CopyOptions{});
+  logger->flush();
+  EXPECT_THAT(sink_text.str(), HasSubstr("starting azcopy"));
+  EXPECT_THAT(sink_text.str(), HasSubstr(ref.job_id));
+  EXPECT_THAT(sink_text.str(), Not(HasSubstr(kSigValue)));
+  EXPECT_EQ(spdlog::get("azcopy_runner"), nullptr);  // nothing registered globally
 }
 
 TEST_F(RunnerTest, StartCopyFindsTheJobIdInTextOutput) {
