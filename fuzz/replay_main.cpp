@@ -46,7 +46,7 @@ std::vector<std::uint8_t> read_file(const fs::path& path) {
 std::vector<fs::path> collect(int argc, char** argv) {
   std::vector<fs::path> files;
   for (int i = 1; i < argc; ++i) {
-    const fs::path arg(argv[i]);  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    const fs::path arg(argv[i]);
     if (fs::is_directory(arg)) {
       for (const fs::directory_entry& entry : fs::recursive_directory_iterator(arg)) {
         if (entry.is_regular_file()) {
