@@ -19,7 +19,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <optional>
@@ -594,14 +596,361 @@ bool parse_summary_content(std::string_view content, SummaryFields& fields) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Huge lines: a summary listing 20,000 failed transfers is a 4.6 MB line, and decoding its
+// MessageContent into a string (the lexer's buffer grows by doubling) would hold several copies
+// of it at once. Above kStreamedLineBytes, the content is parsed straight from the line through
+// UnescapingIterator, and only a prefix of it is decoded (for raw_summary).
+
+constexpr std::size_t kStreamedLineBytes = std::size_t{1} << 20;
+
+/// The characters denoted by the raw bytes of a JSON string literal (between its quotes), one
+/// at a time: escapes are decoded on the fly (\uXXXX, surrogate pairs included, to UTF-8).
+class UnescapingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = char;
+
+  UnescapingIterator() = default;
+  UnescapingIterator(const char* pos, const char* end) : pos_(pos), end_(end) { fill(); }
+
+  /// Where, in the raw literal, the escape that gives the current character starts / ends.
+  [[nodiscard]] const char* raw_begin() const { return start_; }
+  [[nodiscard]] const char* raw_end() const { return pos_; }
+
+  char operator*() const { return pending_[index_]; }
+  UnescapingIterator& operator++() {
+    if (++index_ >= count_) {
+      fill();
+    }
+    return *this;
+  }
+  UnescapingIterator operator++(int) {
+    UnescapingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const UnescapingIterator& other) const {
+    if (count_ == 0 || other.count_ == 0) {
+      return count_ == other.count_;
+    }
+    return pos_ == other.pos_ && index_ == other.index_;
+  }
+
+ private:
+  unsigned hex4() {
+    unsigned value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = pos_ < end_ ? *pos_++ : '0';
+      value <<= 4U;
+      if (c >= '0' && c <= '9') {
+        value |= static_cast<unsigned>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        value |= static_cast<unsigned>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        value |= static_cast<unsigned>(c - 'A' + 10);
+      }
+    }
+    return value;
+  }
+
+  void put_utf8(unsigned cp) {
+    auto byte = [](unsigned v) { return static_cast<char>(static_cast<unsigned char>(v)); };
+    if (cp < 0x80U) {
+      pending_[0] = byte(cp);
+      count_ = 1;
+    } else if (cp < 0x800U) {
+      pending_[0] = byte(0xC0U | (cp >> 6U));
+      pending_[1] = byte(0x80U | (cp & 0x3FU));
+      count_ = 2;
+    } else if (cp < 0x10000U) {
+      pending_[0] = byte(0xE0U | (cp >> 12U));
+      pending_[1] = byte(0x80U | ((cp >> 6U) & 0x3FU));
+      pending_[2] = byte(0x80U | (cp & 0x3FU));
+      count_ = 3;
+    } else {
+      pending_[0] = byte(0xF0U | (cp >> 18U));
+      pending_[1] = byte(0x80U | ((cp >> 12U) & 0x3FU));
+      pending_[2] = byte(0x80U | ((cp >> 6U) & 0x3FU));
+      pending_[3] = byte(0x80U | (cp & 0x3FU));
+      count_ = 4;
+    }
+  }
+
+  void fill() {
+    index_ = 0;
+    count_ = 0;
+    start_ = pos_;
+    if (pos_ >= end_) {
+      return;
+    }
+    const char c = *pos_++;
+    count_ = 1;
+    if (c != '\\' || pos_ >= end_) {
+      pending_[0] = c;
+      return;
+    }
+    const char e = *pos_++;
+    switch (e) {
+      case 'b':
+        pending_[0] = '\b';
+        break;
+      case 'f':
+        pending_[0] = '\f';
+        break;
+      case 'n':
+        pending_[0] = '\n';
+        break;
+      case 'r':
+        pending_[0] = '\r';
+        break;
+      case 't':
+        pending_[0] = '\t';
+        break;
+      case 'u': {
+        unsigned cp = hex4();
+        if (cp >= 0xD800U && cp <= 0xDBFFU && end_ - pos_ >= 6 && pos_[0] == '\\' &&
+            pos_[1] == 'u') {
+          pos_ += 2;
+          const unsigned low = hex4();
+          cp = (low >= 0xDC00U && low <= 0xDFFFU)
+                   ? 0x10000U + ((cp - 0xD800U) << 10U) + (low - 0xDC00U)
+                   : 0xFFFDU;
+        } else if (cp >= 0xD800U && cp <= 0xDFFFU) {
+          cp = 0xFFFDU;  // a lone surrogate
+        }
+        put_utf8(cp);
+        break;
+      }
+      default:  // \" \\ \/ (and, in malformed input, anything else: kept as is)
+        pending_[0] = e;
+        break;
+    }
+  }
+
+  const char* start_ = nullptr;
+  const char* pos_ = nullptr;
+  const char* end_ = nullptr;
+  std::array<char, 4> pending_{};
+  unsigned index_ = 0;
+  unsigned count_ = 0;
+};
+
+/// The MessageContent string literal of an envelope line: its raw bytes (between the quotes)
+/// in @p literal, and the line with that literal emptied in @p reduced. False when the key is
+/// not near the start of the line or the literal is not terminated (the line is then read the
+/// ordinary way, and rejected there).
+bool split_content(std::string_view line, std::string& reduced, std::string_view& literal) {
+  constexpr std::string_view kKey = R"("MessageContent":")";
+  const std::size_t key = line.substr(0, 1024).find(kKey);
+  if (key == std::string_view::npos) {
+    return false;
+  }
+  const std::size_t begin = key + kKey.size();
+  // The closing quote: the first one not escaped (preceded by an even run of backslashes).
+  std::size_t i = line.find('"', begin);
+  while (i != std::string_view::npos) {
+    std::size_t backslashes = 0;
+    while (i - backslashes > begin && line[i - backslashes - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) {
+      break;
+    }
+    i = line.find('"', i + 1);
+  }
+  if (i == std::string_view::npos) {
+    return false;
+  }
+  literal = line.substr(begin, i - begin);
+  reduced.reserve(line.size() - literal.size());
+  reduced.append(line.substr(0, begin)).append(line.substr(i));
+  return true;
+}
+
+/// The first @p max characters that @p literal denotes.
+std::string unescape_prefix(std::string_view literal, std::size_t max) {
+  std::string out;
+  const UnescapingIterator end(literal.data() + literal.size(), literal.data() + literal.size());
+  for (UnescapingIterator it(literal.data(), literal.data() + literal.size());
+       it != end && out.size() < max; ++it) {
+    out.push_back(*it);
+  }
+  return out;
+}
+
+/// The parts of a summary literal that SummaryHandler would only count or skip: the objects of
+/// each top-level FailedTransfers / SkippedTransfers array after the first @p keep.
+/// One quick pass over the characters, no JSON lexer. The literal without these parts is then
+/// parsed as usual: the result is the same, at a fraction of the cost, for a list of 20,000.
+struct Elision {
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  ///< [begin, end) in the literal.
+  std::int64_t failed_objects = 0;  ///< FailedTransfers objects inside the cuts.
+};
+
+Elision find_elision(std::string_view literal, std::size_t keep) {
+  const auto kept = static_cast<std::int64_t>(keep);
+  Elision result;
+  const char* const first = literal.data();
+  const char* const last = first + literal.size();
+  int depth = 0;
+  bool in_string = false;
+  bool escape = false;      // the previous character was a backslash inside a string
+  bool expect_key = false;  // at depth 1: the next string is a key
+  bool capturing = false;   // reading a depth-1 key
+  std::string key;
+  bool list = false;  // inside a depth-1 FailedTransfers / SkippedTransfers array
+  bool failed_list = false;
+  std::int64_t objects = 0;
+  const char* cut_begin = nullptr;
+  const char* p = first;
+  while (p < last) {
+    // The characters are those the literal denotes: a raw byte stands for itself, except a
+    // backslash, which starts an escape (decoded by UnescapingIterator).
+    const char* at = p;
+    char c = *p;
+    if (c == '\\') {
+      const UnescapingIterator it(p, last);
+      c = *it;
+      p = it.raw_end();  // past the whole escape (a multi-byte \uXXXX is never structural)
+    } else {
+      ++p;
+    }
+    if (in_string) {
+      if (escape) {
+        escape = false;
+      } else if (c == '\\') {
+        escape = true;
+      } else if (c == '"') {
+        in_string = false;
+        capturing = false;
+      } else if (capturing) {
+        if (key.size() < 32) {
+          key.push_back(c);
+        }
+      } else if (c != '\\') {
+        // Nothing inside a string matters but its end: skip to the next escape in the
+        // literal (every quote and backslash of the content is escaped there).
+        const void* next = std::memchr(p, '\\', static_cast<std::size_t>(last - p));
+        p = next == nullptr ? last : static_cast<const char*>(next);
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        if (depth == 1 && expect_key) {
+          capturing = true;
+          key.clear();
+        }
+        break;
+      case ':':
+        if (depth == 1) {
+          expect_key = false;
+        }
+        break;
+      case ',':
+        if (depth == 1) {
+          expect_key = true;
+        }
+        break;
+      case '{':
+      case '[':
+        if (depth == 0 && c != '{') {
+          return {};  // not an object: leave it to the parser
+        }
+        if (depth == 0) {
+          expect_key = true;
+        } else if (depth == 1 && c == '[' &&
+                   (key == "FailedTransfers" || key == "SkippedTransfers")) {
+          list = true;
+          failed_list = key == "FailedTransfers";
+          objects = 0;
+          cut_begin = kept == 0 ? p : nullptr;
+        } else if (depth == 2 && list && c == '{') {
+          ++objects;
+        }
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        --depth;
+        if (depth < 0) {
+          return {};
+        }
+        if (depth == 2 && list && c == '}' && kept > 0 && objects == kept) {
+          cut_begin = p;  // right after the last object kept
+        } else if (depth == 1 && list) {
+          list = false;
+          if (cut_begin != nullptr) {
+            result.cuts.emplace_back(static_cast<std::size_t>(cut_begin - first),
+                                     static_cast<std::size_t>(at - first));
+            if (failed_list) {
+              result.failed_objects += objects - kept;
+            }
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  if (depth != 0 || in_string) {
+    return {};  // malformed: leave it to the parser, which rejects it
+  }
+  return result;
+}
+
+/// parse_summary_content() of the characters @p literal denotes, without decoding it whole,
+/// keeping at most @p keep entries of each list.
+bool parse_summary_literal(std::string_view literal, SummaryFields& fields, std::size_t keep) {
+  const Elision elision = find_elision(literal, keep);
+  std::string kept;
+  if (!elision.cuts.empty()) {
+    std::size_t from = 0;
+    for (const auto& [begin, end] : elision.cuts) {
+      kept.append(literal.substr(from, begin - from));
+      from = end;
+    }
+    kept.append(literal.substr(from));
+    literal = kept;
+  }
+  SummaryHandler handler(fields);
+  const char* first = literal.data();
+  const char* last = literal.data() + literal.size();
+  try {
+    if (!json::sax_parse(UnescapingIterator(first, last), UnescapingIterator(last, last),
+                         &handler)) {
+      return false;
+    }
+  } catch (const json::exception&) {
+    return false;
+  }
+  fields.failed_omitted = saturating_add(fields.failed_omitted, elision.failed_objects);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The JSON envelope: {"TimeStamp","MessageType","MessageContent","PromptDetails"}.
 
 struct Envelope {
   std::string timestamp;
   std::string type;
-  std::string content;
+  std::string content;  ///< For a streamed line: a prefix of it (see escaped_content).
   bool content_is_string = false;
   std::string prompt_type;
+  /// A huge line's MessageContent, as written in the line (escaped); empty otherwise.
+  std::string_view escaped_content;
+  /// Entries of FailedTransfers read from escaped_content (the others are only counted).
+  std::size_t keep_entries = kMaxFailedFiles;
+
+  /// parse_summary_content() of the whole content.
+  [[nodiscard]] bool parse_content(SummaryFields& fields) const {
+    return escaped_content.empty() ? parse_summary_content(content, fields)
+                                   : parse_summary_literal(escaped_content, fields, keep_entries);
+  }
 };
 
 enum class EnvelopeKey { Other, TimeStamp, MessageType, MessageContent, PromptDetails };
@@ -929,7 +1278,9 @@ struct Extra {
 
 class OutputParser {
  public:
-  explicit OutputParser(std::string_view output) : output_(output) {}
+  /// @param counts_only  the lists of failed and skipped transfers are counted, not read.
+  explicit OutputParser(std::string_view output, bool counts_only = false)
+      : output_(output), counts_only_(counts_only) {}
 
   detail::ParsedOutput run(Extra& extra) {
     std::size_t pos = 0;
@@ -938,10 +1289,14 @@ class OutputParser {
       pos = 3;
     }
     while (pos <= n) {
-      std::size_t end = pos;
-      while (end < n && output_[end] != '\n' && output_[end] != '\r') {
-        ++end;
-      }
+      // The next '\n' or '\r' (memchr: a summary line can be megabytes long).
+      const char* base = output_.data();
+      const void* lf = std::memchr(base + pos, '\n', n - pos);
+      const std::size_t lf_at =
+          lf == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(lf) - base);
+      const void* cr = std::memchr(base + pos, '\r', lf_at - pos);
+      const std::size_t end =
+          cr == nullptr ? lf_at : static_cast<std::size_t>(static_cast<const char*>(cr) - base);
       segment(output_.substr(pos, end - pos), pos, end);
       if (end >= n) {
         break;
@@ -994,14 +1349,31 @@ class OutputParser {
   void json_line(std::string_view line) {
     Envelope env;
     EnvelopeHandler handler(env);
+    // A huge line: the envelope without its content, and the content read from the line.
+    std::string reduced;
+    std::string_view literal;
+    const bool streamed =
+        (counts_only_ || line.size() > kStreamedLineBytes) && split_content(line, reduced, literal);
+    const std::string_view text = streamed ? std::string_view(reduced) : line;
     bool ok = false;
     try {
-      ok = json::sax_parse(line.begin(), line.end(), &handler);
+      ok = json::sax_parse(text.begin(), text.end(), &handler);
     } catch (const json::exception&) {
       ok = false;
     }
     if (!ok || env.type.empty()) {
       return;  // not JSON, truncated, or not an AzCopy message: skipped
+    }
+    if (streamed) {
+      if (!env.content_is_string || !env.content.empty()) {
+        return;  // the key found was not the envelope's MessageContent
+      }
+      env.escaped_content = literal;
+      env.keep_entries = counts_only_ ? 0 : kMaxFailedFiles;
+      // Enough for raw_summary (see summary_message()); counts only: for messages.
+      env.content =
+          unescape_prefix(literal, counts_only_ ? kMaxExcerptBytes : 2 * kMaxRawSummaryBytes + 1);
+      std::string().swap(reduced);
     }
     const std::optional<TimePoint> ts = detail::parse_timestamp(env.timestamp);
     if (ts) {
@@ -1043,7 +1415,7 @@ class OutputParser {
       return;
     }
     SummaryFields f;
-    if (!parse_summary_content(env.content, f)) {
+    if (!env.parse_content(f)) {
       return;
     }
     if (!init_job_id_ && is_valid_job_id(f.job_id)) {
@@ -1059,7 +1431,7 @@ class OutputParser {
       return;
     }
     Candidate c;
-    if (!parse_summary_content(env.content, c.fields) || !c.fields.is_summary()) {
+    if (!env.parse_content(c.fields) || !c.fields.is_summary()) {
       return;
     }
     const std::string_view type = env.type;
@@ -1285,6 +1657,7 @@ class OutputParser {
   }
 
   std::string_view output_;
+  bool counts_only_ = false;
   TextBlock block_;
   std::optional<Candidate> current_;
   std::vector<FailedFile> failed_files_;
@@ -1308,9 +1681,10 @@ class OutputParser {
 
 /// Never throws anything but std::bad_alloc: lines that cannot be read are skipped inside, and
 /// anything unexpected beyond that yields an empty result.
-detail::ParsedOutput parse_output_impl(std::string_view output, Extra& extra) {
+detail::ParsedOutput parse_output_impl(std::string_view output, Extra& extra,
+                                       bool counts_only = false) {
   try {
-    OutputParser parser(output);
+    OutputParser parser(output, counts_only);
     return parser.run(extra);
   } catch (const std::bad_alloc&) {
     throw;
@@ -1402,6 +1776,11 @@ namespace detail {
 ParsedOutput parse_output(std::string_view output) {
   Extra extra;
   return parse_output_impl(output, extra);
+}
+
+ParsedOutput parse_progress_line(std::string_view line) {
+  Extra extra;
+  return parse_output_impl(line, extra, true);
 }
 
 std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept {

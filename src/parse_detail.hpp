@@ -33,6 +33,12 @@ struct ParsedOutput {
 /// Parses a whole output. Never throws anything but std::bad_alloc.
 ParsedOutput parse_output(std::string_view output);
 
+/// parse_output() for a progress figure only (poll()): the FailedTransfers and SkippedTransfers
+/// lists of JSON summaries are counted, not read (failed_files stays empty, failed_files_omitted
+/// counts them; raw_summary is at most a 4 KiB prefix), so that reading the last progress line
+/// of a job costs the same whatever number of failures it lists.
+ParsedOutput parse_progress_line(std::string_view line);
+
 /// parse_output() of a file, read one line at a time through a memory map whose pages are
 /// released after each line: the memory held is that of the longest line, not of the file.
 /// Lines are parsed on their own (JSON messages are one per line; text lines are gathered,

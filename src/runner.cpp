@@ -563,7 +563,8 @@ class AzCopyRunner::Impl {
         }
         continue;  // a longer window may hold one
       }
-      detail::ParsedOutput parsed = detail::parse_output(line);
+      // Counts only: a progress line listing thousands of failures costs no more to read.
+      detail::ParsedOutput parsed = detail::parse_progress_line(line);
       if (!parsed.summary) {
         return std::nullopt;
       }
@@ -589,6 +590,20 @@ class AzCopyRunner::Impl {
   }
 
   AzCopyProgress poll(std::string_view job_id) {
+    // A finished job is served from its record, whose summary (up to ~100 KB of JSON) would be
+    // parsed again at every poll: its progress is kept instead, keyed by the identity of the
+    // record file, so that polling it costs one stat() until the record changes (a resume).
+    const std::string id = check_job_id(job_id);
+    const auto identity = record_identity(id);
+    if (identity) {
+      std::lock_guard lock(finished_mutex_);
+      if (const auto it = finished_.find(id);
+          it != finished_.end() && it->second.first == *identity) {
+        AzCopyProgress p = it->second.second;
+        p.job_id = std::string(job_id);
+        return p;
+      }
+    }
     const Observation obs = observe(job_id, true);
     AzCopyProgress p;
     if (obs.summary) {
@@ -599,7 +614,27 @@ class AzCopyRunner::Impl {
     p.reason = obs.reason;
     p.resumable = obs.resumable;
     p.last_updated_at = obs.at;
+    if (identity && obs.record && obs.record->summary && is_terminal(p.state)) {
+      std::lock_guard lock(finished_mutex_);
+      if (finished_.size() >= kMaxFinishedKept) {
+        finished_.clear();
+      }
+      finished_[id] = {*identity, p};
+    }
     return p;
+  }
+
+  /// (inode, size, mtime) of a job's record file, if it exists.
+  [[nodiscard]] std::optional<std::array<std::int64_t, 4>> record_identity(
+      const std::string& job_id) const {
+    struct stat st {};
+    if (::stat((log_root_ / job_id / "record.json").c_str(), &st) != 0) {
+      return std::nullopt;
+    }
+    return std::array<std::int64_t, 4>{static_cast<std::int64_t>(st.st_ino),
+                                       static_cast<std::int64_t>(st.st_size),
+                                       static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                                       static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
   }
 
   AzCopySummary get_summary(std::string_view job_id) {
@@ -636,8 +671,29 @@ class AzCopyRunner::Impl {
       if (now >= deadline) {
         return get_summary(job_id);  // throws AzCopyNotFinishedError with the partial summary
       }
-      std::this_thread::sleep_for(std::min(
-          interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+      sleep_unless_exit(
+          job_id, std::min(interval,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+    }
+  }
+
+  /// Sleeps for @p pause, or less when the job's AzCopy process (started on this host) ends
+  /// meanwhile: wait() then polls at once rather than up to one interval late.
+  void sleep_unless_exit(std::string_view job_id, std::chrono::milliseconds pause) {
+    constexpr auto kExitCheck = std::chrono::milliseconds(50);
+    const auto until = std::chrono::steady_clock::now() + pause;
+    const auto record = detail::load_record(log_root_, check_job_id(job_id));
+    if (!record || launcher_->probe(record->process) != Liveness::Alive) {
+      std::this_thread::sleep_for(pause);
+      return;
+    }
+    for (auto now = std::chrono::steady_clock::now(); now < until;
+         now = std::chrono::steady_clock::now()) {
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(kExitCheck, until - now));
+      if (launcher_->probe(record->process) != Liveness::Alive) {
+        return;
+      }
     }
   }
 
@@ -971,6 +1027,10 @@ class AzCopyRunner::Impl {
   std::string azcopy_exe_;
   std::string azcopy_version_;
   std::mutex record_mutex_;
+  static constexpr std::size_t kMaxFinishedKept = 4096;
+  std::mutex finished_mutex_;
+  /// poll() of finished jobs: job id -> (record identity, progress). See poll().
+  std::map<std::string, std::pair<std::array<std::int64_t, 4>, AzCopyProgress>> finished_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -1153,6 +1154,129 @@ TEST(Timestamp, FormatRoundTrip) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(detail::format_timestamp(*back), text);
   EXPECT_LT(now - *back, std::chrono::milliseconds(1));
+}
+
+// A summary line over 1 MiB (thousands of failed transfers) is parsed straight from the line,
+// its MessageContent never decoded whole: the result must be that of an ordinary line.
+std::string summary_line(int failures, bool ascii_only) {
+  json failed = json::array();
+  json skipped = json::array();
+  for (int i = 0; i < failures; ++i) {
+    skipped.push_back({{"Src", "/data/s{[" + std::to_string(i)}, {"TransferStatus", "Skipped"}});
+    failed.push_back({{"Src", "/data/f\u00e9\U0001F600 \"q\"\\{[]}" + std::to_string(i) + "\t.bin"},
+                      {"Dst", "https://acct.blob.core.windows.net/c/f" + std::to_string(i) +
+                                  "?sv=2020&sig=SECRET" + std::to_string(i)},
+                      {"IsFolderProperties", false},
+                      {"TransferStatus", "Failed"},
+                      {"TransferSize", "7"},
+                      {"ErrorCode", "404"}});
+  }
+  const json content = {{"ErrorMsg", ""},
+                        {"JobID", "f10be22f-cfad-394a-5639-b8d2f9c72fe3"},
+                        {"JobStatus", "Failed"},
+                        {"TotalTransfers", std::to_string(failures)},
+                        {"TransfersCompleted", "0"},
+                        {"TransfersFailed", std::to_string(failures)},
+                        {"FailedTransfers", failed},
+                        {"SkippedTransfers", skipped},
+                        {"TransfersSkipped", "0"}};
+  const json envelope = {{"TimeStamp", "2026-11-29T20:25:30.595Z"},
+                         {"MessageType", "GetJobSummary"},
+                         {"MessageContent", content.dump(-1, ' ', ascii_only)},
+                         {"PromptDetails", {{"PromptType", ""}}}};
+  return envelope.dump(-1, ' ', ascii_only) + "\n";
+}
+
+TEST(HugeLine, IsParsedLikeAnOrdinaryLine) {
+  for (const bool ascii_only : {true, false}) {
+    const std::string small = summary_line(150, ascii_only);
+    const std::string huge = summary_line(8'000, ascii_only);
+    ASSERT_LT(small.size(), std::size_t{1} << 20);
+    ASSERT_GT(huge.size(), std::size_t{1} << 20);
+    const AzCopySummary a = parse_summary(small);
+    const AzCopySummary b = parse_summary(huge);
+    EXPECT_EQ(b.state, AzCopyJobState::Failed);
+    EXPECT_EQ(b.failed_transfers, 8'000);
+    EXPECT_EQ(b.total_transfers, 8'000);
+    ASSERT_EQ(b.failed_files.size(), kMaxFailedFiles);
+    EXPECT_EQ(b.failed_files_omitted, 8'000 - static_cast<std::int64_t>(kMaxFailedFiles));
+    ASSERT_EQ(a.failed_files.size(), kMaxFailedFiles);
+    for (std::size_t i = 0; i < kMaxFailedFiles; ++i) {
+      EXPECT_EQ(a.failed_files[i].source, b.failed_files[i].source);
+      EXPECT_EQ(a.failed_files[i].destination, b.failed_files[i].destination);
+      EXPECT_EQ(a.failed_files[i].error_code, b.failed_files[i].error_code);
+      EXPECT_EQ(a.failed_files[i].size, b.failed_files[i].size);
+    }
+    EXPECT_EQ(a.failed_files_omitted, 150 - static_cast<std::int64_t>(kMaxFailedFiles));
+    EXPECT_EQ(b.failed_files[0].source, "/data/f\u00e9\U0001F600 \"q\"\\{[]}0\t.bin");
+    EXPECT_EQ(b.failed_files[0].destination, "https://acct.blob.core.windows.net/c/f0?REDACTED");
+    EXPECT_LE(b.raw_summary.size(), kMaxRawSummaryBytes);
+    EXPECT_EQ(b.raw_summary.substr(0, 200), a.raw_summary.substr(0, 200));
+    EXPECT_EQ(b.raw_summary.find("SECRET"), std::string::npos);
+  }
+}
+
+// poll() reads the last progress line of a job for its counters only.
+TEST(ProgressLine, CountsWithoutReadingTheLists) {
+  for (const int failures : {0, 3, 150, 8'000}) {
+    for (const bool ascii_only : {true, false}) {
+      const std::string line = summary_line(failures, ascii_only);
+      const detail::ParsedOutput full = detail::parse_output(line);
+      const detail::ParsedOutput quick = detail::parse_progress_line(line);
+      ASSERT_TRUE(full.summary && quick.summary) << failures;
+      EXPECT_EQ(quick.summary->state, full.summary->state);
+      EXPECT_EQ(quick.summary->raw_status, full.summary->raw_status);
+      EXPECT_EQ(quick.summary->failed_transfers, failures);
+      EXPECT_EQ(quick.summary->total_transfers, full.summary->total_transfers);
+      EXPECT_EQ(quick.summary->files_transferred, full.summary->files_transferred);
+      EXPECT_EQ(quick.summary->bytes_transferred, full.summary->bytes_transferred);
+      EXPECT_EQ(quick.summary->skipped_transfers, full.summary->skipped_transfers);
+      EXPECT_EQ(quick.summary->finished_at, full.summary->finished_at);
+      EXPECT_TRUE(quick.summary->failed_files.empty());
+      EXPECT_EQ(quick.summary->failed_files_omitted, failures);
+      EXPECT_LE(quick.summary->raw_summary.size(), kMaxExcerptBytes);
+      EXPECT_EQ(quick.summary->raw_summary.find("SECRET"), std::string::npos);
+      EXPECT_EQ(quick.end_of_job, full.end_of_job);
+      EXPECT_EQ(quick.last_timestamp, full.last_timestamp);
+    }
+  }
+}
+
+TEST(ProgressLine, RealProgressLinesGiveTheSameCounters) {
+  for (const auto& dir : {fixtures_dir() / "10.32.2", fixtures_dir() / "10.18.1"}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() != ".stdout") {
+        continue;
+      }
+      const std::string text = read_file(entry.path());
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.starts_with('{')) {
+          continue;
+        }
+        const detail::ParsedOutput full = detail::parse_output(line);
+        const detail::ParsedOutput quick = detail::parse_progress_line(line);
+        ASSERT_EQ(full.summary.has_value(), quick.summary.has_value()) << entry.path();
+        if (full.summary) {
+          EXPECT_EQ(quick.summary->state, full.summary->state) << entry.path();
+          EXPECT_EQ(quick.summary->failed_transfers, full.summary->failed_transfers);
+          EXPECT_EQ(quick.summary->total_transfers, full.summary->total_transfers);
+          EXPECT_EQ(quick.summary->files_transferred, full.summary->files_transferred);
+          EXPECT_EQ(quick.summary->bytes_transferred, full.summary->bytes_transferred);
+          EXPECT_EQ(quick.summary->percent_complete, full.summary->percent_complete);
+        }
+      }
+    }
+  }
+}
+
+TEST(HugeLine, MalformedIsStillRejected) {
+  std::string huge = summary_line(8'000, true);
+  huge.resize(huge.size() - 40);  // cut inside PromptDetails: not JSON any more
+  EXPECT_THROW(static_cast<void>(parse_summary(huge + "\n")), AzCopyParseError);
+  std::string unterminated = summary_line(8'000, true);
+  unterminated.resize(unterminated.size() / 2);  // cut inside the content
+  EXPECT_THROW(static_cast<void>(parse_summary(unterminated + "\n")), AzCopyParseError);
 }
 
 }  // namespace
