@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -38,6 +39,15 @@ namespace {
 
 constexpr std::size_t kStartBufferLimit = std::size_t{4} << 20;
 constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
+/// Below this much free space the log dir is treated as full (AzCopy's output must fit).
+constexpr std::uint64_t kMinFreeBytes = std::uint64_t{8} << 20;
+
+/// Bytes available to us on the file system of @p dir (max when unknown).
+std::uint64_t free_bytes(const fs::path& dir) {
+  std::error_code ec;
+  const fs::space_info info = fs::space(dir, ec);
+  return ec ? std::numeric_limits<std::uint64_t>::max() : info.available;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -119,7 +129,11 @@ AzCopyProgress progress_from_summary(const AzCopySummary& s) {
 /// A private file that is removed when the object goes.
 class TempFile {
  public:
+  /// An empty path creates nothing (created() is false).
   explicit TempFile(fs::path path) : path_(std::move(path)) {
+    if (path_.empty()) {
+      return;
+    }
     detail::UniqueFd fd(
         ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     created_ = static_cast<bool>(fd);
@@ -308,9 +322,12 @@ class AzCopyRunner::Impl {
     const std::string exe = ensure_azcopy();
     const fs::path staging = log_root_ / (".starting-" + random_hex(8));
     fs::path dir = staging;
-    if (!detail::make_private_dir(dir)) {
+    // AzCopy's job id is read from its stdout file: on a full disk it would never arrive.
+    const bool room = free_bytes(log_root_) >= kMinFreeBytes;
+    if (!room || !detail::make_private_dir(dir)) {
       dir = fs::temp_directory_path() / ("azcopy-runner-" + random_hex(8));
-      log_->warn("cannot create {}; using {}", staging.string(), dir.string());
+      log_->warn("{} {}; AzCopy's output goes to {}", staging.string(),
+                 room ? "cannot be created" : "is on a full file system", dir.string());
       if (!detail::make_private_dir(dir)) {
         throw AzCopyStartError("cannot create a directory for AzCopy's output under " +
                                    log_root_.string() + " or " + dir.parent_path().string(),
@@ -455,7 +472,12 @@ class AzCopyRunner::Impl {
         {}};
     // A job with thousands of failures prints megabytes (the list, twice): the output goes to
     // a file that is read one line at a time, never whole.
-    TempFile out_file(log_root_ / (".jobs-show-" + random_hex(8) + ".json"));
+    // On a full disk the output is captured in memory instead (the file would stay empty).
+    const fs::path scratch =
+        free_bytes(log_root_) >= kMinFreeBytes ? log_root_ : fs::temp_directory_path();
+    TempFile out_file(free_bytes(scratch) >= kMinFreeBytes
+                          ? scratch / (".azcopy-runner-jobs-show-" + random_hex(8) + ".json")
+                          : fs::path());
     if (out_file.created()) {
       spec.stdout_file = out_file.path().string();
     }

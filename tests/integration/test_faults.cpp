@@ -238,6 +238,37 @@ TEST_F(Faults, AnUnwritableLogDirFallsBackAndTheJobStillRuns) {
   EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
 }
 
+TEST_F(Faults, AFullLogDiskDegradesAndTheJobStillRuns) {
+  // A 256 KiB tmpfs, filled up: no record, no output file can be written there.
+  const fs::path mnt = dir_.path() / "full";
+  fs::create_directories(mnt);
+  if (run_command({"mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt.string()}).status != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  }
+  struct Unmount {
+    fs::path at;
+    ~Unmount() { static_cast<void>(run_command({"umount", "-l", at.string()})); }
+  } unmount{mnt};
+  RunnerConfig c = config_;
+  c.log_dir = (mnt / "runner").string();
+  AzCopyRunner degraded(c);  // creates the log dir while there is room
+  {
+    std::ofstream filler(mnt / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+           filler.flush()) {
+    }
+  }
+  TempDir src("full");
+  const Tree tree = make_tree(src.path(), 3, 1'000);
+  const AzCopyJobRef ref =
+      degraded.start_copy(src.path().string(), url(container("full")), upload());
+  EXPECT_THAT(ref.log_dir, Not(HasSubstr(mnt.string())));
+  const AzCopySummary s = degraded.wait(ref.job_id, 120s, 100ms);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
+}
+
 TEST_F(Faults, SasInEveryPositionAndOddPathsNeverLeak) {
   const std::string sig = Env::get().signature();
   TempDir src("odd");
