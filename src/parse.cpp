@@ -1290,11 +1290,12 @@ class OutputParser {
     }
     while (pos <= n) {
       // The next '\n' or '\r' (memchr: a summary line can be megabytes long).
+      // (An empty view may have a null data(): memchr must not see it, even for 0 bytes.)
       const char* base = output_.data();
-      const void* lf = std::memchr(base + pos, '\n', n - pos);
+      const void* lf = pos < n ? std::memchr(base + pos, '\n', n - pos) : nullptr;
       const std::size_t lf_at =
           lf == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(lf) - base);
-      const void* cr = std::memchr(base + pos, '\r', lf_at - pos);
+      const void* cr = pos < lf_at ? std::memchr(base + pos, '\r', lf_at - pos) : nullptr;
       const std::size_t end =
           cr == nullptr ? lf_at : static_cast<std::size_t>(static_cast<const char*>(cr) - base);
       segment(output_.substr(pos, end - pos), pos, end);
@@ -1370,7 +1371,7 @@ class OutputParser {
       }
       env.escaped_content = literal;
       env.keep_entries = counts_only_ ? 0 : kMaxFailedFiles;
-      // Enough for raw_summary (see summary_message()); counts only: for messages.
+      // Enough for raw_summary (see summary_message()); counts only: for error messages.
       env.content =
           unescape_prefix(literal, counts_only_ ? kMaxExcerptBytes : 2 * kMaxRawSummaryBytes + 1);
       std::string().swap(reduced);
@@ -1650,7 +1651,9 @@ class OutputParser {
       s.finished_at = out.end_timestamp ? out.end_timestamp : c.timestamp;
     }
     const std::string_view raw = c.raw_owned.empty() ? c.raw_view : std::string_view(c.raw_owned);
-    s.raw_summary = redact_prefix(trim(raw), kMaxRawSummaryBytes);
+    if (!counts_only_) {  // a progress figure does not need it (nor its redaction)
+      s.raw_summary = redact_prefix(trim(raw), kMaxRawSummaryBytes);
+    }
     s.failed_files = std::move(failed_files_);
     s.failed_files_omitted = failed_omitted_;
     return s;

@@ -35,7 +35,7 @@ ParsedOutput parse_output(std::string_view output);
 
 /// parse_output() for a progress figure only (poll()): the FailedTransfers and SkippedTransfers
 /// lists of JSON summaries are counted, not read (failed_files stays empty, failed_files_omitted
-/// counts them; raw_summary is at most a 4 KiB prefix), so that reading the last progress line
+/// counts them; raw_summary is left empty), so that reading the last progress line
 /// of a job costs the same whatever number of failures it lists.
 ParsedOutput parse_progress_line(std::string_view line);
 

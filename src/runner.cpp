@@ -573,7 +573,8 @@ class AzCopyRunner::Impl {
         record.kind == "copy") {
       return std::nullopt;
     }
-    for (std::size_t window = std::size_t{64} << 10; window <= kStdoutTailBytes; window *= 4) {
+    // 16 KiB holds a few progress lines; a line listing many failures needs a longer window.
+    for (std::size_t window = std::size_t{16} << 10; window <= kStdoutTailBytes; window *= 4) {
       const auto tail = detail::read_tail(record.stdout_path(), window);
       if (!tail) {
         return std::nullopt;

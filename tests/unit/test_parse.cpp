@@ -1071,31 +1071,28 @@ TEST(Hostile, NumbersAsHugeStringsAreDeterministic) {
   EXPECT_EQ(t.files_transferred, 0);
 }
 
-TEST(Hostile, ManyLinesAreLinear) {
-  // ~16 MB of JSON progress messages, then ~16 MB of text progress lines.
+TEST(Hostile, ManyLinesEndOnTheLastSummary) {
+  // ~4 MB of JSON progress messages, then ~4 MB of text progress lines. (How the cost grows
+  // with the size is measured by the benchmarks, not by a timed test: the machine is shared.)
   const std::string progress = message("Progress", summary_json("InProgress", 2).dump());
   std::string big = init();
-  while (big.size() < (16U << 20U)) {
+  while (big.size() < (4U << 20U)) {
     big += progress;
   }
   big += message("EndOfJob", summary_json("Completed").dump());
-  const auto start = std::chrono::steady_clock::now();
   const AzCopySummary s = parse_summary(big);
-  const auto json_elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(s.raw_status, "Completed");
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
 
   std::string text = "Job cdebef2f-dca8-a446-7a8a-d6df4a35d1dd has started\n";
-  while (text.size() < (16U << 20U)) {
+  while (text.size() < (4U << 20U)) {
     text +=
         "\r66.7 %, 3 Done, 1 Failed, 0 Pending, 0 Skipped, 4 Total, 2-sec Throughput (Mb/s): 2.39";
   }
-  const auto start2 = std::chrono::steady_clock::now();
   const AzCopySummary t = parse_summary(text);
-  const auto text_elapsed = std::chrono::steady_clock::now() - start2;
   EXPECT_EQ(t.state, AzCopyJobState::Running);
-  // Generous bounds (sanitizers, loaded CI machines); quadratic behaviour would take hours.
-  EXPECT_LT(json_elapsed, std::chrono::seconds(60));
-  EXPECT_LT(text_elapsed, std::chrono::seconds(60));
+  EXPECT_EQ(t.failed_transfers, 1);
+  EXPECT_EQ(t.total_transfers, 4);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1234,8 +1231,7 @@ TEST(ProgressLine, CountsWithoutReadingTheLists) {
       EXPECT_EQ(quick.summary->finished_at, full.summary->finished_at);
       EXPECT_TRUE(quick.summary->failed_files.empty());
       EXPECT_EQ(quick.summary->failed_files_omitted, failures);
-      EXPECT_LE(quick.summary->raw_summary.size(), kMaxExcerptBytes);
-      EXPECT_EQ(quick.summary->raw_summary.find("SECRET"), std::string::npos);
+      EXPECT_TRUE(quick.summary->raw_summary.empty());
       EXPECT_EQ(quick.end_of_job, full.end_of_job);
       EXPECT_EQ(quick.last_timestamp, full.last_timestamp);
     }
