@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+// azcopy_runner_bench_tool: the measurements that need a process of their own, and the helpers
+// that make the benchmark data. Driven by bench/bench.py; every mode prints `key=value` lines.
+//
+//   start          --src S --dst D [--from-to F] [--arg A]...   start a job, print its id
+//   wait           --job ID [--timeout-s N]                      wait for a job, print figures
+//   upload         --src S --dst D [--interval-ms N]             start, poll every N ms, summary
+//   memory         --job ID                                      VmHWM growth of get_summary
+//   start-latency  --src S --dst D [--runs N]                    start_copy return vs Init
+//   cpu            --src-file F --dst CONTAINER_URL [--jobs N] [--interval-ms N] [--seconds N]
+//                  [--cap-mbps X]                                CPU of polling N running jobs
+// Common options: --azcopy PATH --work DIR (AzCopy's plans and logs) --logs DIR (records).
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "azcopy_runner/azcopy_runner.hpp"
+#include "bench_common.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using azcopy_runner::AzCopyJobRef;
+using azcopy_runner::AzCopyProgress;
+using azcopy_runner::AzCopyRunner;
+using azcopy_runner::AzCopySummary;
+using azcopy_runner::CopyOptions;
+using azcopy_runner::bench::bench_config;
+using azcopy_runner::bench::median;
+using azcopy_runner::bench::proc_status_kib;
+using Clock = std::chrono::system_clock;
+using namespace std::chrono_literals;
+
+struct Args {
+  std::map<std::string, std::string> named;
+  std::vector<std::string> extra;  // repeated --arg
+
+  [[nodiscard]] std::string get(const std::string& key, const std::string& fallback = {}) const {
+    const auto it = named.find(key);
+    if (it != named.end()) {
+      return it->second;
+    }
+    if (fallback.empty()) {
+      throw std::runtime_error("missing --" + key);
+    }
+    return fallback;
+  }
+  [[nodiscard]] long long num(const std::string& key, long long fallback) const {
+    const auto it = named.find(key);
+    return it == named.end() ? fallback : std::stoll(it->second);
+  }
+};
+
+Args parse_args(int argc, char** argv, int first) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    const std::string key = argv[i];
+    if (!key.starts_with("--") || i + 1 >= argc) {
+      throw std::runtime_error("bad argument: " + key);
+    }
+    const std::string value = argv[++i];
+    if (key == "--arg") {
+      a.extra.push_back(value);
+    } else {
+      a.named[key.substr(2)] = value;
+    }
+  }
+  return a;
+}
+
+AzCopyRunner make_runner(const Args& a) {
+  return AzCopyRunner(bench_config(a.get("azcopy"), a.get("work"), a.get("logs")));
+}
+
+CopyOptions upload_options(const Args& a) {
+  CopyOptions o;
+  o.from_to = a.get("from-to", "LocalBlob");
+  o.extra_args = a.extra;
+  return o;
+}
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// "2026-11-29T20:17:08.44076168Z" -> time point (UTC); std::nullopt when malformed.
+std::optional<Clock::time_point> parse_rfc3339(const std::string& s) {
+  // YYYY-MM-DDTHH:MM:SS at fixed offsets
+  auto field = [&s](std::size_t pos, std::size_t len, int& out) {
+    const char* first = s.data() + pos;
+    return pos + len <= s.size() && std::from_chars(first, first + len, out).ptr == first + len;
+  };
+  std::tm tm{};
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || !field(0, 4, tm.tm_year) ||
+      !field(5, 2, tm.tm_mon) || !field(8, 2, tm.tm_mday) || !field(11, 2, tm.tm_hour) ||
+      !field(14, 2, tm.tm_min) || !field(17, 2, tm.tm_sec)) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t secs = ::timegm(&tm);
+  double frac = 0;
+  const std::size_t start = 19;
+  if (start < s.size() && s[start] == '.') {
+    const std::size_t end = s.find_first_not_of("0123456789", start + 1);
+    std::string digits = "0";
+    digits.append(s, start, end == std::string::npos ? std::string::npos : end - start);
+    frac = std::stod(digits);
+  }
+  return Clock::from_time_t(secs) +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(frac));
+}
+
+/// The TimeStamp of the first line of @p file whose MessageType is @p type.
+std::optional<Clock::time_point> first_timestamp(const fs::path& file, const std::string& type) {
+  std::ifstream in(file);
+  const std::string needle = R"("MessageType":")" + type + R"(")";
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) == std::string::npos) {
+      continue;
+    }
+    const std::string key = R"("TimeStamp":")";
+    const auto pos = line.find(key);
+    if (pos == std::string::npos) {
+      return std::nullopt;
+    }
+    const auto begin = pos + key.size();
+    return parse_rfc3339(line.substr(begin, line.find('"', begin) - begin));
+  }
+  return std::nullopt;
+}
+
+bool file_contains(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The destination URL of @p container_url with "/name" appended to its path (before the SAS).
+std::string with_blob(const std::string& container_url, const std::string& name) {
+  const auto q = container_url.find('?');
+  if (q == std::string::npos) {
+    return container_url + "/" + name;
+  }
+  return container_url.substr(0, q) + "/" + name + container_url.substr(q);
+}
+
+/// wait() that outlasts the transient failure of `azcopy jobs show` while AzCopy is still
+/// writing a new job's plan (seen with 20,000 files: the reader dies of SIGBUS, exit code 2):
+/// the runner reports it as AzCopyParseError; here it is counted and the wait goes on.
+AzCopySummary wait_through(AzCopyRunner& runner, const std::string& job,
+                           std::chrono::milliseconds interval, int& parse_errors,
+                           const azcopy_runner::ProgressCallback& on_progress = {}) {
+  while (true) {
+    try {
+      return runner.wait(job, 2h, interval, on_progress);
+    } catch (const azcopy_runner::AzCopyParseError& e) {
+      ++parse_errors;
+      std::cerr << "wait " << job << ": " << e.what() << " (retrying)\n";
+      if (parse_errors > 100) {
+        throw;
+      }
+      std::this_thread::sleep_for(interval);
+    }
+  }
+}
+
+void print_summary(const AzCopySummary& s) {
+  std::cout << "state=" << to_string(s.state) << "\nraw_status=" << s.raw_status
+            << "\nfiles_transferred=" << s.files_transferred
+            << "\nbytes_transferred=" << s.bytes_transferred
+            << "\nfailed_transfers=" << s.failed_transfers
+            << "\ntotal_transfers=" << s.total_transfers
+            << "\nraw_summary_bytes=" << s.raw_summary.size()
+            << "\nfailed_files=" << s.failed_files.size()
+            << "\nfailed_files_omitted=" << s.failed_files_omitted << "\n";
+}
+
+int cmd_start(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  const AzCopyJobRef ref = runner.start_copy(a.get("src"), a.get("dst"), upload_options(a));
+  std::cout << "job_id=" << ref.job_id << "\nlog_dir=" << ref.log_dir << "\npid=" << ref.pid
+            << "\n";
+  return 0;
+}
+
+int cmd_wait(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  int parse_errors = 0;
+  const AzCopySummary s = wait_through(runner, a.get("job"), 200ms, parse_errors);
+  std::cout << "parse_errors=" << parse_errors << "\n";
+  print_summary(s);
+  return 0;
+}
+
+/// The whole-process comparison with a bare `azcopy copy`: start, poll every interval (wait()),
+/// then the summary. bench.py times this process from the outside.
+int cmd_upload(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  const auto t0 = Clock::now();
+  const AzCopyJobRef ref = runner.start_copy(a.get("src"), a.get("dst"), upload_options(a));
+  const auto t1 = Clock::now();
+  int polls = 0;
+  int parse_errors = 0;
+  const AzCopySummary s =
+      wait_through(runner, ref.job_id, std::chrono::milliseconds(a.num("interval-ms", 1000)),
+                   parse_errors, [&](const AzCopyProgress&) { ++polls; });
+  const auto t2 = Clock::now();
+  std::cout << "job_id=" << ref.job_id << "\nstart_ms=" << ms_between(t0, t1)
+            << "\ntotal_ms=" << ms_between(t0, t2) << "\npolls=" << polls
+            << "\nparse_errors=" << parse_errors << "\n";
+  // Where the time goes: AzCopy's own Init and EndOfJob against this process's clock.
+  const fs::path out = fs::path(ref.log_dir) / "stdout.log";
+  if (const auto init = first_timestamp(out, "Init")) {
+    std::cout << "start_to_init_ms=" << ms_between(t0, *init) << "\n";
+  }
+  if (const auto end = first_timestamp(out, "EndOfJob")) {
+    std::cout << "end_of_job_to_summary_ms=" << ms_between(*end, t2) << "\n";
+  }
+  print_summary(s);
+  return 0;
+}
+
+/// Peak memory of get_summary() through `azcopy jobs show` in a fresh process: the runner is
+/// built and AzCopy identified first; then VmHWM is read, get_summary() runs, VmHWM again.
+int cmd_memory(const Args& a) {
+  const fs::path logs =
+      fs::temp_directory_path() / ("azcopy-runner-bench-memory-" + std::to_string(::getpid()));
+  fs::remove_all(logs);
+  AzCopyRunner runner(bench_config(a.get("azcopy"), a.get("work"), logs.string()));
+  static_cast<void>(runner.azcopy_version());
+  const std::int64_t rss_before = proc_status_kib("VmRSS");
+  const std::int64_t hwm_before = proc_status_kib("VmHWM");
+  const auto t0 = Clock::now();
+  const AzCopySummary s = runner.get_summary(a.get("job"));
+  const auto t1 = Clock::now();
+  const std::int64_t hwm_after = proc_status_kib("VmHWM");
+  const std::int64_t rss_after = proc_status_kib("VmRSS");
+  std::cout << "hwm_before_kib=" << hwm_before << "\nhwm_after_kib=" << hwm_after
+            << "\nhwm_growth_kib=" << hwm_after - hwm_before << "\nrss_before_kib=" << rss_before
+            << "\nrss_after_kib=" << rss_after << "\nget_summary_ms=" << ms_between(t0, t1) << "\n";
+  print_summary(s);
+  fs::remove_all(logs);
+  return 0;
+}
+
+/// start_copy() on a large source: when it returns, compared with AzCopy's Init TimeStamp, and
+/// whether AzCopy's scan had finished ("Final job part has been created" in its log).
+int cmd_start_latency(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  static_cast<void>(runner.azcopy_version());
+  const long long runs = a.num("runs", 5);
+  std::vector<double> diffs;
+  int scan_done_at_return = 0;
+  for (long long i = 0; i < runs; ++i) {
+    const auto t0 = Clock::now();
+    const AzCopyJobRef ref = runner.start_copy(a.get("src"), a.get("dst"), upload_options(a));
+    const auto returned = Clock::now();
+    const fs::path azlog = fs::path(a.get("work")) / (ref.job_id + ".log");
+    const bool scanned = file_contains(azlog, "Final job part has been created");
+    const fs::path out = fs::path(ref.log_dir) / "stdout.log";
+    const auto init = first_timestamp(out, "Init");
+    // When did the scan end? Wait for the log line (its time has a 1 s resolution) and note
+    // when it was seen; the first Progress message comes after it.
+    std::optional<Clock::time_point> scan_seen;
+    std::optional<Clock::time_point> first_progress;
+    const auto limit = Clock::now() + 300s;
+    while (Clock::now() < limit && (!scan_seen || !first_progress)) {
+      if (!scan_seen && file_contains(azlog, "Final job part has been created")) {
+        scan_seen = Clock::now();
+      }
+      if (!first_progress) {
+        first_progress = first_timestamp(out, "Progress");
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    try {
+      static_cast<void>(runner.cancel(ref.job_id, 10s));
+    } catch (const azcopy_runner::AzCopyError& e) {
+      std::cerr << "cancel " << ref.job_id << ": " << e.what() << "\n";
+    }
+    const double diff = init ? ms_between(*init, returned) : kNaN;
+    diffs.push_back(diff);
+    scan_done_at_return += scanned ? 1 : 0;
+    std::cout << "run=" << i << " job_id=" << ref.job_id
+              << " start_copy_ms=" << ms_between(t0, returned) << " return_minus_init_ms=" << diff
+              << " scan_done_at_return=" << scanned << " scan_end_seen_after_return_ms="
+              << (scan_seen ? ms_between(returned, *scan_seen) : kNaN)
+              << " first_progress_after_return_ms="
+              << (first_progress ? ms_between(returned, *first_progress) : kNaN) << "\n";
+  }
+  std::cout << "median_return_minus_init_ms=" << median(diffs)
+            << "\nscan_done_at_return=" << scan_done_at_return << "\nruns=" << runs << "\n";
+  return 0;
+}
+
+/// N throttled jobs polled every interval for a while from this process: the process's own
+/// CPU time (user + system; children are not counted in RUSAGE_SELF) over the wall time.
+int cmd_cpu(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  static_cast<void>(runner.azcopy_version());
+  const long long jobs = a.num("jobs", 20);
+  const auto interval = std::chrono::milliseconds(a.num("interval-ms", 100));
+  const auto duration = std::chrono::seconds(a.num("seconds", 60));
+  CopyOptions o = upload_options(a);
+  o.extra_args.push_back("--cap-mbps=" + a.get("cap-mbps", "1"));
+  std::vector<std::string> ids;
+  for (long long i = 0; i < jobs; ++i) {
+    ids.push_back(runner
+                      .start_copy(a.get("src-file"),
+                                  with_blob(a.get("dst"), "cpu-" + std::to_string(i) + ".bin"), o)
+                      .job_id);
+  }
+  // Let each job leave Pending (its plan written) before measuring the steady state.
+  std::this_thread::sleep_for(3s);
+  auto cpu_s = [] {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  };
+  std::map<std::string, int> states;
+  long long polls = 0;
+  const double cpu0 = cpu_s();
+  const auto w0 = std::chrono::steady_clock::now();
+  auto next = w0;
+  while (std::chrono::steady_clock::now() - w0 < duration) {
+    for (const auto& id : ids) {
+      try {
+        states[std::string(to_string(runner.poll(id).state))] += 1;
+      } catch (const azcopy_runner::AzCopyError&) {
+        states["error"] += 1;
+      }
+      ++polls;
+    }
+    next += interval;
+    std::this_thread::sleep_until(next);
+  }
+  const double cpu1 = cpu_s();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  std::cout << "jobs=" << jobs << "\npolls=" << polls << "\nwall_s=" << wall
+            << "\ncpu_s=" << cpu1 - cpu0
+            << "\ncpu_percent_of_one_core=" << 100.0 * (cpu1 - cpu0) / wall
+            << "\nus_per_poll=" << 1e6 * (cpu1 - cpu0) / static_cast<double>(polls) << "\n";
+  for (const auto& [state, count] : states) {
+    std::cout << "polls_" << state << "=" << count << "\n";
+  }
+  std::vector<std::future<void>> cancels;
+  cancels.reserve(ids.size());
+  for (const auto& id : ids) {
+    cancels.push_back(std::async(std::launch::async, [&runner, id] {
+      try {
+        static_cast<void>(runner.cancel(id, 10s));
+      } catch (const std::exception& e) {
+        std::cerr << "cancel " << id << ": " << e.what() << "\n";
+      }
+    }));
+  }
+  for (auto& f : cancels) {
+    f.get();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: azcopy_runner_bench_tool MODE --azcopy PATH --work DIR --logs DIR ...\n";
+    return 2;
+  }
+  try {
+    const std::string mode = argv[1];
+    const Args a = parse_args(argc, argv, 2);
+    std::cout.precision(6);
+    if (mode == "start") {
+      return cmd_start(a);
+    }
+    if (mode == "wait") {
+      return cmd_wait(a);
+    }
+    if (mode == "upload") {
+      return cmd_upload(a);
+    }
+    if (mode == "memory") {
+      return cmd_memory(a);
+    }
+    if (mode == "start-latency") {
+      return cmd_start_latency(a);
+    }
+    if (mode == "cpu") {
+      return cmd_cpu(a);
+    }
+    std::cerr << "unknown mode " << mode << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "azcopy_runner_bench_tool: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The project's benchmark command: every figure of docs/PERFORMANCE.md, against its baseline.
+#
+#   1. scripts/setup.sh (Debian packages incl. Google Benchmark, Azurite, AzCopy; quick when done);
+#   2. CMake preset `bench` (Release, build/bench): azcopy_runner_bench (Google Benchmark) and
+#      azcopy_runner_bench_tool;
+#   3. in a private network namespace where the machine allows it (loopback only): Azurite on a
+#      free port, then bench/bench.py, which makes its own data (source trees and the large
+#      failure jobs are cached in build/bench-data), runs the Google Benchmark binary and the
+#      whole-process measurements, and prints each figure with its ratio to the baseline;
+#   4. stops Azurite and every AzCopy it started.
+#
+# Usage: scripts/bench.sh [--parts LIST] [--quick] [--no-setup] [--no-build] [--no-netns]
+#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu
+#                 (default: all; the data is always made or reused)
+#   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
+#                 a smoke run, not figures to quote
+#   --no-setup    don't run scripts/setup.sh
+#   --no-build    don't configure and build (use build/bench as it is)
+#   --no-netns    run on the host's network (also AZCOPY_RUNNER_BENCH_NETNS=0)
+# Results: build/bench-results/<UTC date-time>/ (summary.md, summary.json, gbench.json).
+# Environment: AZCOPY_RUNNER_BENCH_AZCOPY picks another AzCopy binary (default: 10.32.2).
+set -euo pipefail
+
+# shellcheck source=SCRIPTDIR/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$AZCOPY_RUNNER_ROOT"
+
+orig_args=("$@")
+parts="gbench,baseline,memory,start,upload,cpu"
+quick=0
+setup=1
+build=1
+netns="${AZCOPY_RUNNER_BENCH_NETNS:-auto}"
+in_netns=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --parts)
+      [[ $# -ge 2 ]] || die "--parts needs a value"
+      parts="$2"
+      shift
+      ;;
+    --parts=*) parts="${1#--parts=}" ;;
+    --quick) quick=1 ;;
+    --no-setup) setup=0 ;;
+    --no-build) build=0 ;;
+    --no-netns) netns=0 ;;
+    --in-netns) in_netns=1 ;; # internal: the re-executed copy inside the namespace
+    -h | --help)
+      print_usage "$AZCOPY_RUNNER_ROOT/scripts/bench.sh"
+      exit 0
+      ;;
+    *) die "unknown argument: $1 (try --help)" ;;
+  esac
+  shift
+done
+exec </dev/null
+
+build_dir="$AZCOPY_RUNNER_ROOT/build/bench"
+if [[ "$in_netns" -eq 0 ]]; then
+  if [[ "$setup" -eq 1 ]]; then
+    log "setup"
+    bash "$AZCOPY_RUNNER_ROOT/scripts/setup.sh" >/dev/null
+  fi
+  if [[ "$build" -eq 1 ]]; then
+    need_cmd cmake ninja
+    log "configure + build (preset bench: Release, $build_dir)"
+    cmake --preset bench >/dev/null
+    cmake --build --preset bench -j "$(jobs_count)"
+  fi
+  if [[ "$netns" != "0" ]] && can_unshare_net; then
+    log "running in a private network namespace (loopback only)"
+    exec unshare -n -- bash "$AZCOPY_RUNNER_ROOT/scripts/bench.sh" "${orig_args[@]}" \
+      --no-setup --no-build --in-netns
+  fi
+else
+  ip link set lo up || die "cannot bring up the loopback interface in the network namespace"
+fi
+
+need_cmd python3 curl
+azcopy="${AZCOPY_RUNNER_BENCH_AZCOPY:-$AZCOPY_10_32}"
+for f in "$azcopy" "$AZURITE_BLOB" "$build_dir/bench/azcopy_runner_bench" \
+  "$build_dir/bench/azcopy_runner_bench_tool"; do
+  [[ -x "$f" ]] || die "$f is missing (run without --no-setup / --no-build)"
+done
+
+results="$AZCOPY_RUNNER_ROOT/build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$results"
+port="$(free_port)"
+azurite_dir="$results/azurite"
+stop_azurite() {
+  bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" stop --port "$port" --dir "$azurite_dir" || true
+}
+trap stop_azurite EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" start --port "$port" --dir "$azurite_dir"
+
+extra=()
+if [[ "$quick" -eq 1 ]]; then
+  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20)
+fi
+log "results in $results"
+python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \
+  --azcopy "$azcopy" \
+  --endpoint "$(blob_endpoint "$port")" \
+  --ctl "$AZURITE_CTL" \
+  --tool "$build_dir/bench/azcopy_runner_bench_tool" \
+  --gbench "$build_dir/bench/azcopy_runner_bench" \
+  --data-dir "$AZCOPY_RUNNER_ROOT/build/bench-data" \
+  --results "$results" \
+  --parts "data,$parts" \
+  "${extra[@]}"
