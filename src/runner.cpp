@@ -360,11 +360,17 @@ class AzCopyRunner::Impl {
         seen += *chunk;
       }
     };
+    detail::ParsedOutput start_output;  // what AzCopy has printed so far
+    std::size_t parsed_size = 0;
     auto delay = 1ms;
     while (true) {
       exited = launcher_->try_reap(who.pid);
       read_more();
-      job_id = detail::parse_output(seen).job_id;
+      if (seen.size() != parsed_size) {  // parse again only when AzCopy printed more
+        start_output = detail::parse_output(seen);
+        parsed_size = seen.size();
+      }
+      job_id = start_output.job_id;
       if (job_id || exited || std::chrono::steady_clock::now() >= deadline) {
         break;
       }
@@ -407,8 +413,8 @@ class AzCopyRunner::Impl {
     record.last_state = AzCopyJobState::Running;
     record.work_dir = child_env_.contains("AZCOPY_JOB_PLAN_LOCATION") ? config_.work_dir : "";
     record.ref.pid = who.pid;
-    if (auto log_file = detail::parse_output(seen).log_file) {
-      record.ref.azcopy_log_file = redact(*log_file);
+    if (start_output.log_file) {
+      record.ref.azcopy_log_file = redact(*start_output.log_file);
     }
     // Move the output next to the job's record: <root>/<job id>, or <root>/<job id>/resume-N.
     record.process_dir = dir.string();
