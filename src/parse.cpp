@@ -36,6 +36,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "parse_detail.hpp"
+#include "text.hpp"
 
 namespace azcopy_runner {
 namespace {
@@ -128,15 +129,8 @@ bool icontains(std::string_view s, std::string_view needle) noexcept {
   return false;
 }
 
-constexpr bool is_utf8_continuation(char c) noexcept {
-  return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
-}
-
-/// Characters no secret construct (URL, key=value) spans: a safe end for a redaction window.
-constexpr bool is_safe_boundary(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return u <= 0x20 || u == '"' || u == '\'';
-}
+using detail::is_safe_boundary;
+using detail::is_utf8_continuation;
 
 /// The first @p max bytes of redact(@p text), cut at a UTF-8 boundary, without redacting more
 /// of a long text than needed. The redaction window ends at a character no secret spans, so

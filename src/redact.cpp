@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "azcopy_runner/parse.hpp"
+#include "text.hpp"
 
 namespace azcopy_runner {
 namespace {
@@ -214,15 +215,8 @@ std::size_t find_userinfo_end(std::string_view s, std::size_t pos) noexcept {
   return at;
 }
 
-constexpr bool is_utf8_continuation(char c) noexcept {
-  return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
-}
-
-/// Characters no secret construct spans: a safe place to start redacting a window.
-constexpr bool is_safe_boundary(char c) noexcept {
-  const auto u = static_cast<unsigned char>(c);
-  return u <= 0x20 || u == '"' || u == '\'';
-}
+using detail::is_safe_boundary;
+using detail::is_utf8_continuation;
 
 }  // namespace
 
