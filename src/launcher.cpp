@@ -24,9 +24,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 // Boost 1.81's v2 headers miss these includes when BOOST_PROCESS_USE_STD_FS is defined.
 #include <boost/optional.hpp>
@@ -123,6 +127,9 @@ ExitStatus decode(int status) {
   return result;
 }
 
+/// Pipe size asked for a watched stdout, and the read size.
+constexpr std::size_t kWatchPipeBytes = std::size_t{1} << 20U;
+
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 /// Launches with Boost.Process v2 and detaches; returns the pid.
@@ -177,6 +184,103 @@ std::string read_fd(int fd, std::size_t max_bytes, bool& truncated) {
   }
   return data;
 }
+
+enum class Drain { Again, Eof, Stop };
+
+/// Copies a child's stdout from a pipe to its file and shows each complete line's start to
+/// ProcessSpec::stop_after_line.
+class LineWatcher {
+ public:
+  LineWatcher(const std::function<bool(std::string_view)>& stop, int out_fd)
+      : stop_(stop), out_fd_(out_fd) {}
+
+  /// Copies @p chunk; true when one of its lines was accepted (the output then ends with it).
+  bool feed(std::string_view chunk) {
+    std::size_t pos = 0;
+    while (pos < chunk.size()) {
+      const void* nl = std::memchr(chunk.data() + pos, '\n', chunk.size() - pos);
+      const std::size_t end =
+          nl == nullptr ? chunk.size()
+                        : static_cast<std::size_t>(static_cast<const char*>(nl) - chunk.data());
+      if (head_.size() < ProcessSpec::kLineHeadBytes) {
+        head_.append(
+            chunk.substr(pos, std::min(end - pos, ProcessSpec::kLineHeadBytes - head_.size())));
+      }
+      if (nl == nullptr) {
+        break;
+      }
+      if (!head_.empty() && head_.back() == '\r') {
+        head_.pop_back();
+      }
+      if (watching_ && accepted(head_)) {
+        write_all(chunk.substr(0, end + 1));
+        return true;
+      }
+      head_.clear();
+      pos = end + 1;
+    }
+    write_all(chunk);
+    return false;
+  }
+
+  /// Reads what the (non-blocking) pipe @p fd holds now.
+  Drain drain(int fd) {
+    if (!buffer_) {
+      buffer_ = std::make_unique<char[]>(kWatchPipeBytes);  // NOLINT(*-avoid-c-arrays)
+    }
+    while (true) {
+      const ssize_t n = ::read(fd, buffer_.get(), kWatchPipeBytes);
+      if (n > 0) {
+        if (feed(std::string_view(buffer_.get(), static_cast<std::size_t>(n)))) {
+          return Drain::Stop;
+        }
+        continue;
+      }
+      if (n == 0) {
+        return Drain::Eof;
+      }
+      if (errno == EINTR) {
+        continue;
+      }
+      return errno == EAGAIN || errno == EWOULDBLOCK ? Drain::Again : Drain::Eof;
+    }
+  }
+
+  [[nodiscard]] bool write_failed() const { return write_failed_; }
+
+ private:
+  bool accepted(std::string_view head) const {
+    try {
+      return stop_ && stop_(head);
+    } catch (...) {
+      return false;  // documented as not throwing; a throwing one just never stops the child
+    }
+  }
+
+  void write_all(std::string_view data) {
+    while (!data.empty() && !write_failed_) {
+      const ssize_t n = ::write(out_fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        // The output is incomplete from here on (a full disk): never stop on a later line,
+        // whose file would lack what came before it; the caller sees RunResult::truncated.
+        write_failed_ = true;
+        watching_ = false;
+        return;
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  const std::function<bool(std::string_view)>& stop_;
+  int out_fd_;
+  std::string head_;
+  std::unique_ptr<char[]> buffer_;  // NOLINT(*-avoid-c-arrays): uninitialised read buffer
+  bool watching_ = true;
+  bool write_failed_ = false;
+};
 
 class DefaultLauncher final : public ProcessLauncher {
  public:
@@ -261,43 +365,77 @@ class DefaultLauncher final : public ProcessLauncher {
     detail::UniqueFd in_read(pipe_fds[0]);
     detail::UniqueFd in_write(pipe_fds[1]);  // held open until the child is gone: no EOF
 
+    // stdout goes straight to its file, unless the caller watches its lines: then through a
+    // pipe that this thread copies to the file.
+    detail::UniqueFd watch_read;
+    detail::UniqueFd watch_write;
+    if (spec.stop_after_line) {
+      if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
+                               ErrorContext{});
+      }
+      watch_read.reset(pipe_fds[0]);
+      watch_write.reset(pipe_fds[1]);
+      // A summary line can be megabytes: a larger pipe means fewer round trips (may fail).
+      ::fcntl(watch_write.get(), F_SETPIPE_SZ, static_cast<int>(kWatchPipeBytes));
+      ::fcntl(watch_read.get(), F_SETFL, O_NONBLOCK);
+    }
+
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    const pid_t pid = launch(spec, in_read.get(), out.get(), err.get());
+    const pid_t pid =
+        launch(spec, in_read.get(), watch_write ? watch_write.get() : out.get(), err.get());
     in_read.reset();
+    watch_write.reset();
     detail::UniqueFd pidfd(pidfd_open(pid));
 
     RunResult result;
+    LineWatcher watcher(spec.stop_after_line, out.get());
     int status = 0;
-    bool done = false;
-    while (!done) {
+    bool exited = false;
+    while (true) {
       const pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid) {
-        result.exit = decode(status);
-        done = true;
-        break;
-      }
-      if (r < 0 && errno != EINTR) {
-        // Someone else reaped it (e.g. SIGCHLD set to SIG_IGN): the status is lost.
-        result.exit = ExitStatus{};
-        done = true;
+      if (r == pid || (r < 0 && errno != EINTR)) {
+        exited = true;
+        // Its last words may still be in the pipe (not waiting for EOF: a grandchild
+        // may hold the pipe open).
+        if (watch_read && watcher.drain(watch_read.get()) == Drain::Stop) {
+          result.stopped = true;
+        }
+        // r < 0: someone else reaped it (e.g. SIGCHLD set to SIG_IGN): the status is lost.
+        result.exit = r == pid ? decode(status) : ExitStatus{};
         break;
       }
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
-        ::kill(-pid, SIGKILL);  // its own session: the whole group
-        ::kill(pid, SIGKILL);
-        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
         result.timed_out = true;
-        done = true;
         break;
       }
-      if (pidfd) {
-        pollfd p{pidfd.get(), POLLIN, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
-      } else {
-        std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
+      if (watch_read) {
+        const Drain d = watcher.drain(watch_read.get());
+        if (d == Drain::Stop) {
+          result.stopped = true;
+          break;
+        }
+        if (d == Drain::Eof) {
+          watch_read.reset();
+          continue;
+        }
+      }
+      pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {watch_read.get(), POLLIN, 0}};
+      const nfds_t count = watch_read ? 2 : 1;
+      const std::int64_t slice = pidfd ? 1000 : 2;
+      ::poll(p, count, static_cast<int>(std::min<std::int64_t>(left.count(), slice)));
+    }
+    if (!exited) {
+      // Timed out, or the caller has what it needed: the whole group goes, then the leader
+      // is reaped.
+      ::kill(-pid, SIGKILL);  // its own session: the whole group
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      if (result.stopped) {
+        result.exit = decode(status);
       }
     }
     bool truncated = false;
@@ -305,7 +443,7 @@ class DefaultLauncher final : public ProcessLauncher {
       result.out = read_fd(out.get(), max_output, truncated);
     }
     result.err = read_fd(err.get(), max_output, truncated);
-    result.truncated = truncated;
+    result.truncated = truncated || watcher.write_failed();
     return result;
   }
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
+#include <initializer_list>
 #include <string_view>
 
 #include "fd.hpp"
@@ -15,25 +15,36 @@
 
 namespace azcopy_runner::detail {
 
+namespace {
+
+constexpr std::string_view kEndOfJob = R"("MessageType":"EndOfJob")";
+constexpr std::string_view kGetJobSummary = R"("MessageType":"GetJobSummary")";
+constexpr std::string_view kProgress = R"("MessageType":"Progress")";
+
+/// Whether @p line is an AzCopy JSON message of one of @p types. The MessageType key comes
+/// right after the TimeStamp, near the start of the line; a line cut at its start (by a read
+/// window) does not start with the TimeStamp key.
+bool is_message_of(std::string_view line, std::initializer_list<std::string_view> types) noexcept {
+  if (!line.starts_with(R"({"TimeStamp")")) {
+    return false;
+  }
+  const std::string_view head = line.substr(0, 128);
+  return std::any_of(types.begin(), types.end(), [head](std::string_view type) {
+    return head.find(type) != std::string_view::npos;
+  });
+}
+
+}  // namespace
+
 std::string_view last_summary_line(std::string_view output) noexcept {
-  static constexpr std::array<std::string_view, 3> kTypes = {R"("MessageType":"EndOfJob")",
-                                                             R"("MessageType":"Progress")",
-                                                             R"("MessageType":"GetJobSummary")"};
   // Only newline-terminated lines count: the last one may still be being written.
   std::size_t end = output.rfind('\n');
   while (end != std::string_view::npos && end > 0) {
     const std::size_t prev = output.rfind('\n', end - 1);
     const std::size_t begin = prev == std::string_view::npos ? 0 : prev + 1;
     const std::string_view line = output.substr(begin, end - begin);
-    // The MessageType key comes right after the TimeStamp, near the start of the line.
-    const std::string_view head = line.substr(0, 128);
-    // A line cut by the start of the window does not start with the TimeStamp key.
-    if (line.starts_with(R"({"TimeStamp")")) {
-      for (const auto type : kTypes) {
-        if (head.find(type) != std::string_view::npos) {
-          return line;
-        }
-      }
+    if (is_message_of(line, {kEndOfJob, kProgress, kGetJobSummary})) {
+      return line;
     }
     if (prev == std::string_view::npos) {
       break;
@@ -41,6 +52,10 @@ std::string_view last_summary_line(std::string_view output) noexcept {
     end = prev;
   }
   return {};
+}
+
+bool is_job_summary_head(std::string_view head) noexcept {
+  return is_message_of(head, {kGetJobSummary, kEndOfJob});
 }
 
 namespace {

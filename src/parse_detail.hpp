@@ -50,6 +50,11 @@ ParsedOutput parse_output_file(const std::filesystem::path& file);
 /// is that of the lines after it, not of the whole output.
 std::string_view last_summary_line(std::string_view output) noexcept;
 
+/// Whether @p head, the start of a line, is that of a final job summary as `azcopy jobs show`
+/// prints it: a JSON message of type GetJobSummary (10.32; the EndOfJob that follows repeats
+/// its content) or EndOfJob (10.18, and every version's last line). Reads at most 128 bytes.
+bool is_job_summary_head(std::string_view head) noexcept;
+
 /// Parses "2026-11-29T18:23:10.30122744Z" (RFC 3339, any fraction, Z or +hh:mm).
 std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept;
 

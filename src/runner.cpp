@@ -230,7 +230,7 @@ class AzCopyRunner::Impl {
       azcopy_exe_ = exe.string();
       return azcopy_exe_;
     }
-    ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}, {}};
+    ProcessSpec spec{exe.string(), {"--version"}, child_env_, {}, {}, {}};
     RunResult r;
     try {
       r = launcher_->run(spec, std::min(config_.command_timeout, std::chrono::milliseconds(30s)),
@@ -335,7 +335,7 @@ class AzCopyRunner::Impl {
       }
     }
     DetachedSpec spec;
-    spec.process = ProcessSpec{exe, args, child_env_, {}, {}};
+    spec.process = ProcessSpec{exe, args, child_env_, {}, {}, {}};
     spec.stdout_path = (dir / "stdout.log").string();
     spec.stderr_path = (dir / "stderr.log").string();
     spec.stdin_fifo = (dir / "stdin.fifo").string();
@@ -440,6 +440,60 @@ class AzCopyRunner::Impl {
     return record.ref;
   }
 
+  /// What one `azcopy jobs show` said.
+  struct JobsShow {
+    RunResult result;
+    detail::ParsedOutput parsed;
+    std::string excerpt;  ///< Redacted, bounded; only when it gave no summary.
+  };
+
+  /// Runs `azcopy jobs show` for @p job_id and parses its output.
+  /// @param stop_early  stop AzCopy once it has printed the job's summary: 10.32 prints it as
+  ///   GetJobSummary and then repeats the same content as EndOfJob (a second pass over every
+  ///   listed failure, a quarter of its run time on a job with thousands of them); the plan
+  ///   has been read by then and the command writes nothing.
+  JobsShow jobs_show(const std::string& job_id, bool stop_early) {
+    ProcessSpec spec;
+    spec.executable = ensure_azcopy();
+    spec.args = {
+        "jobs", "show", job_id, "--output-type=json", "--log-level=NONE", "--skip-version-check"};
+    spec.env = child_env_;
+    if (stop_early) {
+      spec.stop_after_line = [](std::string_view head) {
+        return detail::is_job_summary_head(head);
+      };
+    }
+    // A job with thousands of failures prints megabytes: the output goes to a file that is
+    // read one line at a time, never whole. On a full disk it is captured in memory instead
+    // (the file would stay empty).
+    const fs::path scratch =
+        free_bytes(log_root_) >= kMinFreeBytes ? log_root_ : fs::temp_directory_path();
+    TempFile out_file(free_bytes(scratch) >= kMinFreeBytes
+                          ? scratch / (".azcopy-runner-jobs-show-" + random_hex(8) + ".json")
+                          : fs::path());
+    if (out_file.created()) {
+      spec.stdout_file = out_file.path().string();
+    }
+    JobsShow shown;
+    shown.result = launcher_->run(spec, config_.command_timeout, config_.max_command_output);
+    const RunResult& r = shown.result;
+    const bool in_file = r.out.empty() && out_file.created();
+    if (!r.timed_out) {
+      shown.parsed =
+          in_file ? detail::parse_output_file(out_file.path()) : detail::parse_output(r.out);
+    }
+    if (!shown.parsed.job_not_found && !shown.parsed.summary) {
+      // "invalid jobId given" and panics arrive as plain text, maybe on stderr.
+      shown.parsed.job_not_found = detail::parse_output(r.err).job_not_found;
+    }
+    if (!shown.parsed.summary) {
+      shown.excerpt = redacted_excerpt(
+          (in_file ? detail::read_tail(out_file.path(), kMaxExcerptBytes).value_or("") : r.out) +
+          r.err);
+    }
+    return shown;
+  }
+
   // ----- observe / poll / summary -------------------------------------------------------------
 
   Observation observe(std::string_view job_id_view, bool allow_fast) {
@@ -469,43 +523,20 @@ class AzCopyRunner::Impl {
       }
     }
 
-    const std::string exe = ensure_azcopy();
-    ProcessSpec spec{
-        exe,
-        {"jobs", "show", job_id, "--output-type=json", "--log-level=NONE", "--skip-version-check"},
-        child_env_,
-        {},
-        {}};
-    // A job with thousands of failures prints megabytes (the list, twice): the output goes to
-    // a file that is read one line at a time, never whole.
-    // On a full disk the output is captured in memory instead (the file would stay empty).
-    const fs::path scratch =
-        free_bytes(log_root_) >= kMinFreeBytes ? log_root_ : fs::temp_directory_path();
-    TempFile out_file(free_bytes(scratch) >= kMinFreeBytes
-                          ? scratch / (".azcopy-runner-jobs-show-" + random_hex(8) + ".json")
-                          : fs::path());
-    if (out_file.created()) {
-      spec.stdout_file = out_file.path().string();
+    JobsShow shown = jobs_show(job_id, true);
+    if (shown.result.stopped && !shown.parsed.summary && !shown.parsed.job_not_found) {
+      shown = jobs_show(job_id, false);  // the line it stopped at was no summary: ask again
     }
-    const RunResult r = launcher_->run(spec, config_.command_timeout, config_.max_command_output);
     obs.at = std::chrono::system_clock::now();
-    const bool in_file = r.out.empty() && out_file.created();
-    const std::string output_excerpt = redacted_excerpt(
-        (in_file ? detail::read_tail(out_file.path(), kMaxExcerptBytes).value_or("") : r.out) +
-        r.err);
+    const RunResult& r = shown.result;
+    detail::ParsedOutput& parsed = shown.parsed;
+    const std::string& output_excerpt = shown.excerpt;
     const std::string log_dir = obs.record ? obs.record->ref.log_dir : log_root_.string();
     if (r.timed_out) {
       throw AzCopyParseError("'azcopy jobs show' did not answer within " +
                                  std::to_string(config_.command_timeout.count()) +
                                  " ms; it was killed",
                              ErrorContext{job_id, log_dir, output_excerpt});
-    }
-    detail::ParsedOutput parsed =
-        in_file ? detail::parse_output_file(out_file.path()) : detail::parse_output(r.out);
-    if (!parsed.job_not_found && !parsed.summary) {
-      // "invalid jobId given" and panics arrive as plain text, maybe on stderr.
-      detail::ParsedOutput on_err = detail::parse_output(r.err);
-      parsed.job_not_found = on_err.job_not_found;
     }
 
     if (parsed.job_not_found) {
@@ -767,7 +798,7 @@ class AzCopyRunner::Impl {
     AzCopyProgress p = poll(job_id);
     if (p.state == AzCopyJobState::Running || (p.state == AzCopyJobState::Failed && p.resumable)) {
       ProcessSpec spec{
-          ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}};
+          ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}, {}};
       const RunResult r = launcher_->run(spec, config_.command_timeout, std::size_t{1} << 20);
       log_->info("job {}: azcopy cancel: {}", job_id, redact(r.out + r.err));
       p = poll(job_id);

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace azcopy_runner {
@@ -25,6 +28,15 @@ struct ProcessSpec {
   /// instead of RunResult::out, so that a large output is never held in memory whole. A
   /// launcher may ignore it and fill RunResult::out instead; callers accept both.
   std::string stdout_file;
+  /// run() only, optional: called with the start of each complete line of stdout (at most
+  /// kLineHeadBytes, without the line break) as the child prints it. Returning true says the
+  /// caller has what it needs: the launcher stops reading, kills the child's process group,
+  /// reaps it and returns with RunResult::stopped set; stdout then holds the output up to and
+  /// including that line. A launcher may ignore it and run the child to its end; callers
+  /// accept both. Called on the calling thread; it must not throw.
+  std::function<bool(std::string_view line_head)> stop_after_line;
+  /// The most of a line that stop_after_line sees.
+  static constexpr std::size_t kLineHeadBytes = 256;
 };
 
 /// A long-running child that must outlive the object (and the process) that started it.
@@ -56,6 +68,9 @@ struct RunResult {
   std::string out;         ///< stdout, at most max_output bytes (the first ones).
   std::string err;         ///< stderr, at most max_output bytes.
   bool truncated = false;  ///< Either stream exceeded max_output.
+  /// Ended by ProcessSpec::stop_after_line: the child was killed after the line it accepted
+  /// (exit then holds that signal).
+  bool stopped = false;
 };
 
 /// Whether a recorded process is still the live process that was started.

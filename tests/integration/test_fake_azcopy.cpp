@@ -312,6 +312,127 @@ TEST_F(FakeAzCopy, UnknownJobWithoutRecordIsJobNotFound) {
   EXPECT_THAT(e->what(), HasSubstr(id));
 }
 
+/// The recorded output that the fake's summary modes print.
+std::string completed_fixture() {
+  return slurp(fs::path(kFake).parent_path().parent_path() / "data" / "azcopy-fixtures" /
+               "10.32.2" / "jobs_show_json_completed_from_json.stdout");
+}
+
+TEST_F(FakeAzCopy, JobsShowIsStoppedOnceItHasPrintedTheSummary) {
+  // The fake prints the summary line and then never exits: only a runner that stops reading
+  // at the summary answers (a runner waiting for the exit would hit the command timeout).
+  set_mode("summary-then-hang");
+  const std::string id = random_job_id();
+  const AzCopySummary s = runner().get_summary(id);
+  const AzCopySummary whole = parse_summary(completed_fixture());
+  EXPECT_EQ(s.state, whole.state);
+  EXPECT_EQ(s.raw_status, whole.raw_status);
+  EXPECT_EQ(s.files_transferred, whole.files_transferred);
+  EXPECT_EQ(s.bytes_transferred, whole.bytes_transferred);
+  EXPECT_EQ(s.total_transfers, whole.total_transfers);
+  EXPECT_EQ(s.failed_transfers, whole.failed_transfers);
+  EXPECT_EQ(s.skipped_transfers, whole.skipped_transfers);
+  EXPECT_EQ(s.raw_summary, whole.raw_summary);
+  EXPECT_EQ(runner().poll(id).state, whole.state);
+  expect_no_process_left();  // the shell and its `sleep` were killed as a group
+}
+
+TEST_F(FakeAzCopy, ASummaryLineThatDoesNotParseIsReadAgainToTheEnd) {
+  set_mode("broken-summary-then-summary");
+  const AzCopySummary s = runner().get_summary(random_job_id());
+  const AzCopySummary whole = parse_summary(completed_fixture());
+  EXPECT_EQ(s.state, whole.state);
+  EXPECT_EQ(s.files_transferred, whole.files_transferred);
+  EXPECT_EQ(s.bytes_transferred, whole.bytes_transferred);
+  // Stopped at the cut line, then asked once more and read to the end.
+  const std::string calls = invocations();
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 3) << calls;  // --version + 2 shows
+  expect_no_process_left();
+}
+
+// ----- the default launcher's stop_after_line ---------------------------------------------------
+
+class WatchedRun : public FakeAzCopy {
+ protected:
+  /// /bin/sh -c @p script, its stdout into out_ (or returned in RunResult::out), every line's
+  /// head recorded in heads_, stopping at the first line equal to @p stop_at.
+  RunResult run_sh(const std::string& script, const std::string& stop_at,
+                   std::chrono::milliseconds timeout = 20s, bool to_file = true) {
+    ProcessSpec spec;
+    spec.executable = "/bin/sh";
+    spec.args = {"-c", script};
+    spec.env = {{"FAKE_AZCOPY_MARKER", marker_}};
+    if (to_file) {
+      spec.stdout_file = out_.string();
+    }
+    spec.stop_after_line = [this, stop_at](std::string_view head) {
+      heads_.emplace_back(head);
+      return head == stop_at;
+    };
+    return launcher_->run(spec, timeout, 1U << 20U);
+  }
+
+  std::shared_ptr<ProcessLauncher> launcher_ = make_default_launcher();
+  fs::path out_ = dir_.path() / "stdout.txt";
+  std::vector<std::string> heads_;
+};
+
+TEST_F(WatchedRun, AnAcceptedLineEndsTheChildAndItsGroupAndTheOutputEndsWithIt) {
+  // `sleep` is a child of the shell, in its group: both must go, and nothing after the line.
+  const RunResult r = run_sh("echo first; echo second; sleep 100000; echo never", "second", 60s);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_FALSE(r.timed_out);
+  ASSERT_TRUE(r.exit);
+  EXPECT_EQ(r.exit->signal, SIGKILL);
+  EXPECT_EQ(slurp(out_), "first\nsecond\n");
+  EXPECT_EQ(heads_, (std::vector<std::string>{"first", "second"}));
+  expect_no_process_left();
+}
+
+TEST_F(WatchedRun, WithoutAnAcceptedLineTheChildRunsToItsEndAndEveryByteIsKept) {
+  // CR LF, an empty line, a line longer than the head, binary bytes, no final line break.
+  const std::string script =
+      "printf 'a\\r\\n\\n'; head -c 1000 /dev/zero | tr '\\0' x; printf '\\n'; "
+      "printf '\\001\\377\\n'; printf 'last'; exit 3";
+  const RunResult r = run_sh(script, "never");
+  EXPECT_FALSE(r.stopped);
+  ASSERT_TRUE(r.exit);
+  EXPECT_EQ(r.exit->exit_code, 3);
+  EXPECT_EQ(slurp(out_), "a\r\n\n" + std::string(1000, 'x') + "\n\001\377\nlast");
+  // Heads: without the line break, at most kLineHeadBytes; the unterminated "last" is no line.
+  EXPECT_EQ(heads_, (std::vector<std::string>{
+                        "a", "", std::string(ProcessSpec::kLineHeadBytes, 'x'), "\001\377"}));
+}
+
+TEST_F(WatchedRun, AnAcceptedMultiMegabyteLineIsKeptWhole) {
+  const RunResult r =
+      run_sh("echo before; head -c 5000000 /dev/zero | tr '\\0' y; echo; echo after; sleep 100000",
+             std::string(ProcessSpec::kLineHeadBytes, 'y'), 60s);
+  EXPECT_TRUE(r.stopped);
+  const std::string out = slurp(out_);
+  EXPECT_EQ(out.size(), 7 + 5'000'000 + 1);
+  EXPECT_EQ(out.substr(0, 7), "before\n");
+  EXPECT_EQ(out.find_first_not_of('y', 7), 7 + 5'000'000);
+  EXPECT_EQ(out.back(), '\n');
+  expect_no_process_left();
+}
+
+TEST_F(WatchedRun, WithoutAFileTheOutputUpToTheLineIsReturned) {
+  const RunResult r = run_sh("echo first; echo second; sleep 100000", "first", 60s, false);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_EQ(r.out, "first\n");
+  expect_no_process_left();
+}
+
+TEST_F(WatchedRun, AWatchedChildThatHangsIsKilledAtTheTimeout) {
+  const RunResult r = run_sh("echo hello; sleep 100000", "never", 500ms);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_FALSE(r.exit);
+  EXPECT_EQ(slurp(out_), "hello\n");
+  expect_no_process_left();
+}
+
 // ----- the executable ---------------------------------------------------------------------------
 
 TEST_F(FakeAzCopy, MissingPathIsNotInstalledAndNamesThePath) {

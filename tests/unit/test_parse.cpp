@@ -22,6 +22,7 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "azcopy_runner/process.hpp"
 #include "azcopy_runner/types.hpp"
 #include "parse_detail.hpp"
 
@@ -1273,6 +1274,77 @@ TEST(HugeLine, MalformedIsStillRejected) {
   std::string unterminated = summary_line(8'000, true);
   unterminated.resize(unterminated.size() / 2);  // cut inside the content
   EXPECT_THROW(static_cast<void>(parse_summary(unterminated + "\n")), AzCopyParseError);
+}
+
+// poll() and get_summary() stop `azcopy jobs show` at the first line that is_job_summary_head()
+// accepts (10.32 prints the summary as GetJobSummary, then repeats it as EndOfJob).
+TEST(JobsShowStop, HeadsOfSummaryLinesOnly) {
+  const std::string ts = R"({"TimeStamp":"2026-11-29T18:23:53.002831152Z",)";
+  EXPECT_TRUE(detail::is_job_summary_head(ts + R"("MessageType":"GetJobSummary","MessageC)"));
+  EXPECT_TRUE(detail::is_job_summary_head(ts + R"("MessageType":"EndOfJob","MessageContent":")"));
+  EXPECT_FALSE(detail::is_job_summary_head(ts + R"("MessageType":"Progress","MessageContent")"));
+  EXPECT_FALSE(detail::is_job_summary_head(ts + R"("MessageType":"Error","MessageContent":")"));
+  EXPECT_FALSE(detail::is_job_summary_head(ts + R"("MessageType":"ListJobTransfers","Mess)"));
+  EXPECT_FALSE(detail::is_job_summary_head(ts + R"("MessageType":"Init","MessageContent":")"));
+  EXPECT_FALSE(detail::is_job_summary_head(R"(Job abc summary "MessageType":"EndOfJob")"));
+  EXPECT_FALSE(detail::is_job_summary_head(R"("MessageType":"EndOfJob")"));
+  EXPECT_FALSE(detail::is_job_summary_head(""));
+  EXPECT_FALSE(detail::is_job_summary_head("{"));
+}
+
+TEST(JobsShowStop, OutputCutAfterTheFirstSummaryLineParsesLikeTheWholeOutput) {
+  int compared = 0;
+  for (const std::string& version : versions()) {
+    for (const auto& entry : fs::directory_iterator(fixtures_dir() / version)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("jobs_show_json_") || entry.path().extension() != ".stdout") {
+        continue;
+      }
+      const std::string whole = read_file(entry.path());
+      // What the launcher keeps: the output up to and including the accepted line.
+      std::string cut;
+      bool accepted = false;
+      std::istringstream lines(whole);
+      for (std::string line; !accepted && std::getline(lines, line);) {
+        cut += line + "\n";
+        accepted = detail::is_job_summary_head(
+            std::string_view(line).substr(0, ProcessSpec::kLineHeadBytes));
+      }
+      const detail::ParsedOutput a = detail::parse_output(whole);
+      const detail::ParsedOutput b = detail::parse_output(cut);
+      ASSERT_EQ(a.summary.has_value(), b.summary.has_value()) << version << "/" << name;
+      EXPECT_EQ(a.job_not_found, b.job_not_found) << name;
+      if (!a.summary) {
+        continue;
+      }
+      EXPECT_TRUE(accepted) << name << ": a summary, but no line was accepted";
+      const AzCopySummary& x = *a.summary;
+      const AzCopySummary& y = *b.summary;
+      const std::string where = version + "/" + name;
+      EXPECT_EQ(x.state, y.state) << where;
+      EXPECT_EQ(x.raw_status, y.raw_status) << where;
+      EXPECT_EQ(x.job_id, y.job_id) << where;
+      EXPECT_EQ(x.files_transferred, y.files_transferred) << where;
+      EXPECT_EQ(x.bytes_transferred, y.bytes_transferred) << where;
+      EXPECT_EQ(x.failed_transfers, y.failed_transfers) << where;
+      EXPECT_EQ(x.skipped_transfers, y.skipped_transfers) << where;
+      EXPECT_EQ(x.total_transfers, y.total_transfers) << where;
+      EXPECT_EQ(x.bytes_expected, y.bytes_expected) << where;
+      EXPECT_EQ(x.percent_complete, y.percent_complete) << where;
+      EXPECT_EQ(x.raw_summary, y.raw_summary) << where;
+      EXPECT_EQ(x.failed_files_omitted, y.failed_files_omitted) << where;
+      ASSERT_EQ(x.failed_files.size(), y.failed_files.size()) << where;
+      for (std::size_t i = 0; i < x.failed_files.size(); ++i) {
+        EXPECT_EQ(x.failed_files[i].source, y.failed_files[i].source) << where;
+        EXPECT_EQ(x.failed_files[i].destination, y.failed_files[i].destination) << where;
+        EXPECT_EQ(x.failed_files[i].error_code, y.failed_files[i].error_code) << where;
+      }
+      EXPECT_EQ(x.errors, y.errors) << where;
+      EXPECT_EQ(x.messages, y.messages) << where;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 34);  // every jobs_show_json_* fixture with a summary: 17 per version
 }
 
 }  // namespace
