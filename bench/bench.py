@@ -578,7 +578,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--parts", default=",".join(PARTS),
                    help=f"comma-separated subset of {','.join(PARTS)} (data is always made)")
-    p.add_argument("--pairs", type=int, default=21, help="bare/ours pairs per jobs-show figure")
+    p.add_argument("--pairs", type=int, default=41, help="bare/ours pairs per jobs-show figure")
     p.add_argument("--upload-pairs", type=int, default=5)
     p.add_argument("--start-runs", type=int, default=5)
     p.add_argument("--cpu-jobs", type=int, default=20)

@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   manifest() = azcopy_runner::bench::read_manifest(data);
   const long long paired_iterations = [] {
     const char* v = std::getenv("AZCOPY_RUNNER_BENCH_PAIRS");  // NOLINT(concurrency-mt-unsafe)
-    return v == nullptr ? 21LL : std::strtoll(v, nullptr, 10);
+    return v == nullptr ? 41LL : std::strtoll(v, nullptr, 10);
   }();
   auto has = [](const std::string& key) { return manifest().contains(key); };
 

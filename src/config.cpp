@@ -24,13 +24,14 @@ std::optional<std::string> env(const char* name) {
 }
 
 std::optional<std::chrono::milliseconds> env_seconds(const char* name) {
-  auto text = env(name);
+  const std::optional<std::string> text = env(name);
   if (!text) {
     return std::nullopt;
   }
+  const std::string_view digits = *text;
   double seconds = 0.0;
-  const char* first = text->data();
-  const char* last = first + text->size();
+  const char* first = digits.data();
+  const char* last = digits.data() + digits.size();
   auto [ptr, ec] = std::from_chars(first, last, seconds);
   if (ec != std::errc{} || ptr != last || !std::isfinite(seconds) || seconds <= 0.0 ||
       seconds > 1e7) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -61,7 +62,7 @@ struct NewSession {
   bp2::error_code on_exec_setup(Launcher& /*launcher*/, const bp2::filesystem::path& /*exe*/,
                                 const char* const* /*argv*/) {
     if (::setsid() < 0) {
-      return bp2::error_code(errno, bp2::system_category());
+      return {errno, bp2::system_category()};
     }
     // Boost 1.81's close_all() never closes the descriptors between 2 and its own exec-error
     // pipe (its loop compares whitelist[idx] with itself), so every descriptor the caller
@@ -112,7 +113,10 @@ std::vector<std::string> child_environment(const std::map<std::string, std::stri
     }
   }
   for (const auto& [key, value] : overrides) {
-    result.push_back(key + "=" + value);
+    std::string entry = key;
+    entry += '=';
+    entry += value;
+    result.push_back(std::move(entry));
   }
   return result;
 }
@@ -134,7 +138,8 @@ int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pi
 
 /// Launches with Boost.Process v2 and detaches; returns the pid.
 pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
-  std::fflush(nullptr);  // the child calls exit() on exec failure: nothing buffered twice
+  // The child calls exit() on exec failure: nothing may be buffered twice.
+  static_cast<void>(std::fflush(nullptr));
   boost::asio::io_context ctx;
   std::vector<std::string> env = child_environment(spec.env);
   bp2::error_code ec;
@@ -166,17 +171,17 @@ std::string read_fd(int fd, std::size_t max_bytes, bool& truncated) {
   if (::fstat(fd, &st) == 0 && st.st_size > 0) {
     data.reserve(std::min(static_cast<std::size_t>(st.st_size), max_bytes));
   }
-  char buffer[65536];
+  std::array<char, 65536> buffer{};
   while (data.size() < max_bytes) {
-    const auto want = std::min(sizeof(buffer), max_bytes - data.size());
-    const ssize_t n = ::read(fd, buffer, want);
+    const auto want = std::min(buffer.size(), max_bytes - data.size());
+    const ssize_t n = ::read(fd, buffer.data(), want);
     if (n < 0 && errno == EINTR) {
       continue;
     }
     if (n <= 0) {
       return data;
     }
-    data.append(buffer, static_cast<std::size_t>(n));
+    data.append(buffer.data(), static_cast<std::size_t>(n));
   }
   char probe = 0;
   if (::read(fd, &probe, 1) > 0) {
@@ -249,7 +254,7 @@ class LineWatcher {
   [[nodiscard]] bool write_failed() const { return write_failed_; }
 
  private:
-  bool accepted(std::string_view head) const {
+  [[nodiscard]] bool accepted(std::string_view head) const {
     try {
       return stop_ && stop_(head);
     } catch (...) {
@@ -357,8 +362,8 @@ class DefaultLauncher final : public ProcessLauncher {
                              : ::open(spec.stdout_file.c_str(),
                                       O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     detail::UniqueFd err(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
-    int pipe_fds[2] = {-1, -1};
-    if (!out || !err || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    std::array<int, 2> pipe_fds{-1, -1};
+    if (!out || !err || ::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
       throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
                              ErrorContext{});
     }
@@ -370,7 +375,7 @@ class DefaultLauncher final : public ProcessLauncher {
     detail::UniqueFd watch_read;
     detail::UniqueFd watch_write;
     if (spec.stop_after_line) {
-      if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
         throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
                                ErrorContext{});
       }
@@ -422,10 +427,10 @@ class DefaultLauncher final : public ProcessLauncher {
           continue;
         }
       }
-      pollfd p[2] = {{pidfd.get(), POLLIN, 0}, {watch_read.get(), POLLIN, 0}};
+      std::array<pollfd, 2> p{{{pidfd.get(), POLLIN, 0}, {watch_read.get(), POLLIN, 0}}};
       const nfds_t count = watch_read ? 2 : 1;
       const std::int64_t slice = pidfd ? 1000 : 2;
-      ::poll(p, count, static_cast<int>(std::min<std::int64_t>(left.count(), slice)));
+      ::poll(p.data(), count, static_cast<int>(std::min<std::int64_t>(left.count(), slice)));
     }
     if (!exited) {
       // Timed out, or the caller has what it needed: the whole group goes, then the leader
@@ -527,7 +532,7 @@ class DefaultLauncher final : public ProcessLauncher {
       if (n < 0 && errno != EINTR) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
-      if (fds[0].revents & POLLIN) {
+      if ((fds[0].revents & POLLIN) != 0) {
         std::uint64_t drained = 0;
         [[maybe_unused]] auto r = ::read(wake_.get(), &drained, sizeof(drained));
       }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -30,6 +31,7 @@
 #include "fd.hpp"
 #include "parse_detail.hpp"
 #include "record.hpp"
+#include "text.hpp"
 
 namespace azcopy_runner {
 namespace fs = std::filesystem;
@@ -39,6 +41,10 @@ namespace {
 
 constexpr std::size_t kStartBufferLimit = std::size_t{4} << 20;
 constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
+/// The end of a job's stdout read for its prompts and error messages.
+constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
+/// The most read_from() returns at once.
+constexpr std::size_t kReadChunkBytes = std::size_t{64} << 10;
 /// Below this much free space the log dir is treated as full (AzCopy's output must fit).
 constexpr std::uint64_t kMinFreeBytes = std::uint64_t{8} << 20;
 
@@ -95,12 +101,30 @@ bool is_secret_env(std::string_view name) {
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return u;
   }();
-  for (std::string_view word : {"SECRET", "TOKEN", "PASSWORD", "KEY", "SAS", "CREDENTIAL"}) {
-    if (upper.find(word) != std::string::npos) {
-      return true;
-    }
+  static constexpr std::array<std::string_view, 6> kWords = {"SECRET", "TOKEN", "PASSWORD",
+                                                             "KEY",    "SAS",   "CREDENTIAL"};
+  return std::any_of(kWords.begin(), kWords.end(), [&upper](std::string_view word) {
+    return upper.find(word) != std::string::npos;
+  });
+}
+
+/// The first non-blank line of @p text, at most 200 bytes (not cutting a UTF-8 sequence).
+std::string first_line(std::string_view text) {
+  constexpr std::size_t kMax = 200;
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) {
+    return {};
   }
-  return false;
+  std::string_view line = text.substr(begin);
+  line = line.substr(0, line.find_first_of("\r\n"));
+  if (line.size() > kMax) {
+    std::size_t cut = kMax;
+    while (cut > 0 && detail::is_utf8_continuation(line[cut])) {
+      --cut;
+    }
+    line = line.substr(0, cut);
+  }
+  return std::string(line);
 }
 
 std::string describe_exit(const ExitStatus& status) {
@@ -200,7 +224,7 @@ class AzCopyRunner::Impl {
     }
   }
 
-  const RunnerConfig& config() const { return config_; }
+  [[nodiscard]] const RunnerConfig& config() const { return config_; }
 
   // ----- AzCopy executable ------------------------------------------------------------------
 
@@ -251,7 +275,11 @@ class AzCopyRunner::Impl {
     version = version.substr(0, version.find_first_of(" \r\n"));
     int major = 0;
     int minor = 0;
-    if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2 || major != 10 || minor < 10) {
+    const char* const end = version.data() + version.size();
+    const auto [after_major, major_error] = std::from_chars(version.data(), end, major);
+    const bool parsed = major_error == std::errc() && after_major != end && *after_major == '.' &&
+                        std::from_chars(after_major + 1, end, minor).ec == std::errc();
+    if (!parsed || major != 10 || minor < 10) {
       throw AzCopyNotInstalledError("AzCopy " + version + " at '" + exe.string() +
                                         "' is not supported (need 10.10 or later 10.x)",
                                     ErrorContext{{}, log_root_.string(), {}});
@@ -274,7 +302,7 @@ class AzCopyRunner::Impl {
 
   [[nodiscard]] fs::path version_cache() const { return log_root_ / ".azcopy-versions"; }
 
-  std::optional<std::string> cached_version(const std::string& key) const {
+  [[nodiscard]] std::optional<std::string> cached_version(const std::string& key) const {
     if (key.empty()) {
       return std::nullopt;
     }
@@ -312,12 +340,12 @@ class AzCopyRunner::Impl {
                           const CopyOptions& options) {
     std::vector<std::string> args =
         build_args(source, destination, options, config_.default_log_level);
-    return launch_job(std::move(args), "copy", std::nullopt);
+    return launch_job(args, "copy", std::nullopt);
   }
 
   /// Launches `azcopy <args>` detached and waits for its job id. @p known_id: the id the
   /// output must show (resume), else any.
-  AzCopyJobRef launch_job(std::vector<std::string> args, const std::string& kind,
+  AzCopyJobRef launch_job(const std::vector<std::string>& args, const std::string& kind,
                           std::optional<detail::JobRecord> existing) {
     const std::string exe = ensure_azcopy();
     const fs::path staging = log_root_ / (".starting-" + random_hex(8));
@@ -569,6 +597,15 @@ class AzCopyRunner::Impl {
       std::string what = r.exit && (r.exit->exit_code != 0 || r.exit->signal != 0)
                              ? "'azcopy jobs show' failed (" + describe_exit(*r.exit) + ")"
                              : "'azcopy jobs show' printed no job summary";
+      if (obs.record && liveness == Liveness::Alive) {
+        // The job's AzCopy runs, and `jobs show` reads the plan files it is still writing:
+        // early in a large job it can die of SIGBUS (Go: "unexpected fault address"). The
+        // job is not known to `jobs show` yet; the next poll asks again.
+        obs.state = AzCopyJobState::Pending;
+        obs.reason = "AzCopy is running; its job plan could not be read yet (" + what + ": " +
+                     first_line(output_excerpt) + ")";
+        return obs;
+      }
       throw AzCopyParseError(what, ErrorContext{job_id, log_dir, output_excerpt});
     }
     obs.summary = std::move(parsed.summary);
@@ -603,8 +640,8 @@ class AzCopyRunner::Impl {
 
   /// The job's state from the last summary message of its own JSON stdout, when that decides
   /// it: an EndOfJob (terminal), or a Progress while the process is alive (running).
-  std::optional<Observation> observe_from_output(const detail::JobRecord& record,
-                                                 Liveness liveness) const {
+  [[nodiscard]] static std::optional<Observation> observe_from_output(
+      const detail::JobRecord& record, Liveness liveness) {
     const auto& cmd = record.ref.command;
     if (std::find(cmd.begin(), cmd.end(), "--output-type=json") == cmd.end() &&
         record.kind == "copy") {
@@ -783,7 +820,7 @@ class AzCopyRunner::Impl {
           kill_and_reap(record->process);
           break;
         }
-        const auto tail = detail::read_tail(record->stdout_path(), 64 * 1024).value_or("");
+        const auto tail = detail::read_tail(record->stdout_path(), kOwnTailBytes).value_or("");
         if (!answered && detail::parse_output(tail).cancel_prompt) {
           write_stdin(*record, "y\n");
           answered = true;
@@ -834,7 +871,7 @@ class AzCopyRunner::Impl {
       fresh.ref.log_dir = dir.string();
       record = fresh;
     }
-    return launch_job(std::move(args), "resume", record);
+    return launch_job(args, "resume", record);
   }
 
   std::vector<JobRecordInfo> list_jobs() {
@@ -954,7 +991,7 @@ class AzCopyRunner::Impl {
     return out;
   }
 
-  std::map<std::string, std::string> safe_environment() const {
+  [[nodiscard]] std::map<std::string, std::string> safe_environment() const {
     std::map<std::string, std::string> env;
     for (const auto& [key, value] : child_env_) {
       if (!is_secret_env(key)) {
@@ -971,7 +1008,7 @@ class AzCopyRunner::Impl {
     if (!fd || max == 0) {
       return std::nullopt;
     }
-    std::string data(std::min<std::size_t>(max, 64 * 1024), '\0');
+    std::string data(std::min<std::size_t>(max, kReadChunkBytes), '\0');
     const ssize_t n = ::pread(fd.get(), data.data(), data.size(), static_cast<off_t>(offset));
     if (n <= 0) {
       return std::nullopt;
@@ -1004,7 +1041,7 @@ class AzCopyRunner::Impl {
 
   /// The Error messages of the job's own stdout, as a suffix for a reason.
   static std::string own_error_suffix(const detail::JobRecord& record) {
-    const auto tail = detail::read_tail(record.stdout_path(), 64 * 1024);
+    const auto tail = detail::read_tail(record.stdout_path(), kOwnTailBytes);
     if (!tail) {
       return {};
     }

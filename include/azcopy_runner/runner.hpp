@@ -46,8 +46,8 @@ class AzCopyRunner {
   ~AzCopyRunner();
   AzCopyRunner(const AzCopyRunner&) = delete;
   AzCopyRunner& operator=(const AzCopyRunner&) = delete;
-  AzCopyRunner(AzCopyRunner&&) noexcept;
-  AzCopyRunner& operator=(AzCopyRunner&&) noexcept;
+  AzCopyRunner(AzCopyRunner&& other) noexcept;
+  AzCopyRunner& operator=(AzCopyRunner&& other) noexcept;
 
   /// Validates the request, launches `azcopy copy` detached (own session, output to files,
   /// stdin a FIFO that never reaches EOF) and returns as soon as AzCopy has printed the job id.

@@ -1320,7 +1320,9 @@ TEST(JobsShowStop, OutputCutAfterTheFirstSummaryLineParsesLikeTheWholeOutput) {
       EXPECT_TRUE(accepted) << name << ": a summary, but no line was accepted";
       const AzCopySummary& x = *a.summary;
       const AzCopySummary& y = *b.summary;
-      const std::string where = version + "/" + name;
+      std::string where = version;
+      where += "/";
+      where += name;
       EXPECT_EQ(x.state, y.state) << where;
       EXPECT_EQ(x.raw_status, y.raw_status) << where;
       EXPECT_EQ(x.job_id, y.job_id) << where;

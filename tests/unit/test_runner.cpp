@@ -397,6 +397,50 @@ TEST_F(RunnerTest, PollIsPendingWhileTheRecordKnowsTheJobAndAzCopyDoesNot) {
   EXPECT_EQ(r.poll(ref.job_id).state, AzCopyJobState::Pending);
 }
 
+// `jobs show` reading the plan files that a running AzCopy is still writing can die of SIGBUS
+// (seen in the first half second of a 20,000-file job); Go prints this and exits with 2.
+constexpr const char* kGoFault =
+    "unexpected fault address 0x7f2d5c3a1000\n"
+    "fatal error: fault\n"
+    "[signal SIGBUS: bus error code=0x2 addr=0x7f2d5c3a1000 pc=0x46c2f1]\n\n"
+    "goroutine 1 [running]:\nruntime.throw({0x1c0a6d2?, 0x0?})\n";
+
+TEST_F(RunnerTest, AJobsShowThatCrashesWhileTheJobRunsIsPendingNotAnError) {
+  expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillRepeatedly(Return(exited_with(2, "", kGoFault)));
+  const AzCopyProgress p = r.poll(ref.job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Pending);
+  EXPECT_THAT(p.reason, HasSubstr("exit code 2"));
+  EXPECT_THAT(p.reason, HasSubstr("unexpected fault address"));
+  try {
+    r.get_summary(ref.job_id);
+    FAIL() << "no error";
+  } catch (const AzCopyNotFinishedError& e) {
+    EXPECT_EQ(e.partial_summary().state, AzCopyJobState::Pending);
+  }
+}
+
+TEST_F(RunnerTest, AJobsShowThatCrashesAfterTheJobEndedIsAParseError) {
+  expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Dead));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillRepeatedly(Return(exited_with(2, "", kGoFault)));
+  try {
+    r.poll(ref.job_id);
+    FAIL() << "no error";
+  } catch (const AzCopyParseError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 2"));
+    EXPECT_THAT(e.excerpt(), HasSubstr("SIGBUS"));
+    EXPECT_EQ(e.job_id(), ref.job_id);
+  }
+}
+
 TEST_F(RunnerTest, AJobWhoseProcessExitedWithoutAPlanFailed) {
   expect_spawn(fixture(kV, "copy_json_scan_error.stdout"));
   auto r = runner();
