@@ -405,6 +405,7 @@ class Bench:
     def part_upload(self):
         src = self.tree("src-1000-files-200MB", 1000, 200_000, random_bytes=True)
         runner_s, bare_s, ratios = [], [], []
+        phases = {}  # where the runner's time goes, per run (bench_tool upload prints them)
         for i in range(self.a.upload_pairs):
             def run_runner():
                 cont = self.container("up-runner")
@@ -416,6 +417,9 @@ class Bench:
                 fig = kv_lines(out)
                 if fig.get("state") != "SUCCEEDED" or fig.get("files_transferred") != "1000":
                     raise RuntimeError(f"runner upload: {out}")
+                for key in ("start_to_init_ms", "start_ms", "end_of_job_to_summary_ms"):
+                    if key in fig:
+                        phases.setdefault(key, []).append(float(fig[key]))
                 return dt
 
             def run_bare():
@@ -444,10 +448,12 @@ class Bench:
             runner_s.append(r)
             bare_s.append(b)
             ratios.append(r / b)
-            log(f"upload pair {i + 1}: runner {r:.2f} s, bare {b:.2f} s, ratio {r / b:.3f}")
+            log(f"upload pair {i + 1}: runner {r:.2f} s, bare {b:.2f} s, ratio {r / b:.3f}; "
+                + ", ".join(f"{k} {v[-1]:.0f}" for k, v in phases.items()))
         self.record("upload_1000_files_200MB", runner_s=runner_s, bare_s=bare_s, ratios=ratios,
                     median_ratio=median(ratios), target_ratio=1.03,
-                    runner_median_s=median(runner_s), bare_median_s=median(bare_s))
+                    runner_median_s=median(runner_s), bare_median_s=median(bare_s),
+                    **{f"{k}_median": median(v) for k, v in phases.items()})
 
     def part_cpu(self):
         src = os.path.join(self.tree("src-cpu", 0, 0, big=("cpu.bin", 16 << 20)), "cpu.bin")

@@ -56,7 +56,7 @@ cpp_files() {
     return 0
   fi
   local dirs=() d
-  for d in include src tools tests examples bench; do
+  for d in include src tools tests examples bench fuzz; do
     [[ -d "$d" ]] && dirs+=("$d")
   done
   [[ ${#dirs[@]} -gt 0 ]] || return 0
@@ -126,7 +126,7 @@ fi
 
 if [[ "$do_shell" -eq 1 ]]; then
   if command -v shellcheck >/dev/null 2>&1; then
-    shells=(scripts/*.sh)
+    shells=(scripts/*.sh tests/fakes/fake-azcopy tests/examples/*.sh)
     [[ -f .ci/run ]] && shells+=(.ci/run)
     if shellcheck -x "${shells[@]}"; then
       note shellcheck "ok (${#shells[@]} files)"
@@ -136,7 +136,7 @@ if [[ "$do_shell" -eq 1 ]]; then
   else
     note shellcheck "FAILED (not installed: run scripts/setup.sh)"
   fi
-  mapfile -t pys < <(find scripts tests tools -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
+  mapfile -t pys < <(find scripts tests tools bench -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
   if [[ ${#pys[@]} -eq 0 ]]; then
     note python "ok (no files)"
   elif python3 - "${pys[@]}" <<'EOF'; then

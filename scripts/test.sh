@@ -6,6 +6,8 @@
 #        default  RelWithDebInfo             all tests (labels unit and integration)
 #        asan     AddressSanitizer + UBSan   all tests
 #        tsan     ThreadSanitizer            the tests labelled `concurrency` only
+#      and after the default build, scripts/lint.sh: clang-format, ShellCheck, Python syntax,
+#      and (not with --quick) clang-tidy on src/ and tools/;
 #      against one Azurite blob emulator started on a free port (stopped on exit).
 #   Steps 2 run in a private network namespace (loopback only) where the machine allows it, so
 #   that nothing a test starts (AzCopy's version checks...) leaves the machine.
@@ -183,9 +185,30 @@ run_preset() {
   fi
 }
 
+# Linters, once the default build has written compile_commands.json: clang-format, ShellCheck
+# and Python syntax on everything; clang-tidy on the library and the CLI (the full run only).
+run_lint() {
+  local t0=$SECONDS args=(--format --shell) tus=()
+  if [[ "$quick" -eq 0 ]]; then
+    mapfile -t tus < <(find src tools -name '*.cpp' | LC_ALL=C sort)
+    args=(--format --shell --tidy "${tus[@]}")
+  fi
+  log "[lint] scripts/lint.sh ${args[*]:0:3}"
+  if bash "$AZCOPY_RUNNER_ROOT/scripts/lint.sh" "${args[@]}" >"$logs/lint.log" 2>&1; then
+    record lint ok "$(grep -cE '^(clang-format|clang-tidy|shellcheck|python) +ok' "$logs/lint.log") linters clean in $((SECONDS - t0)) s"
+  else
+    tail -n 60 "$logs/lint.log" >&2
+    record lint FAILED "see build/test-logs/lint.log"
+    total_failed=$((total_failed + 1))
+  fi
+}
+
 start_s=$SECONDS
 for p in "${presets[@]}"; do
   run_preset "$p"
+  if [[ "$p" == default ]]; then
+    run_lint
+  fi
 done
 stop_azurite
 
@@ -194,8 +217,8 @@ printf '%s\n' "${stage_lines[@]}"
 if [[ "$failures" -eq 0 ]]; then
   printf 'all builds and tests passed\n'
 else
-  printf '%d of %d stages FAILED (a failed configure or build counts as 1 failed)\n' \
-    "$failures" "${#presets[@]}"
+  printf '%d of %d stages FAILED (a failed configure, build or lint counts as 1 failed)\n' \
+    "$failures" "$((${#presets[@]} + 1))"
 fi
 printf 'summary: %d passed, %d failed\n' "$total_passed" "$total_failed"
 [[ "$failures" -eq 0 ]]

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -476,6 +477,21 @@ class DefaultLauncher final : public ProcessLauncher {
     return Liveness::Alive;
   }
 
+  bool wait_for_exit(const ProcessIdentity& who, std::chrono::milliseconds timeout) override {
+    // The pidfd is taken before the identity is checked: it then names that very process.
+    detail::UniqueFd pidfd(pidfd_open(static_cast<pid_t>(who.pid)));
+    if (probe(who) != Liveness::Alive) {
+      return true;
+    }
+    if (!pidfd) {
+      return ProcessLauncher::wait_for_exit(who, timeout);  // no pidfd here: probe in slices
+    }
+    pollfd p{pidfd.get(), POLLIN, 0};
+    const auto ms = std::clamp<std::int64_t>(timeout.count(), 0, std::numeric_limits<int>::max());
+    static_cast<void>(::poll(&p, 1, static_cast<int>(ms)));
+    return probe(who) != Liveness::Alive;
+  }
+
   bool send_signal(const ProcessIdentity& who, int signal) override {
     // pidfd pins the process: once we have checked its start time, the signal cannot reach a
     // different process that reused the pid.
@@ -556,6 +572,19 @@ class DefaultLauncher final : public ProcessLauncher {
 };
 
 }  // namespace
+
+bool ProcessLauncher::wait_for_exit(const ProcessIdentity& who, std::chrono::milliseconds timeout) {
+  constexpr auto kSlice = std::chrono::milliseconds(20);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (probe(who) == Liveness::Alive) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kSlice, until - now));
+  }
+  return true;
+}
 
 std::shared_ptr<ProcessLauncher> make_default_launcher() {
   return std::make_shared<DefaultLauncher>();

@@ -58,6 +58,8 @@ bool is_job_summary_head(std::string_view head) noexcept {
   return is_message_of(head, {kGetJobSummary, kEndOfJob});
 }
 
+bool is_end_of_job_line(std::string_view line) noexcept { return is_message_of(line, {kEndOfJob}); }
+
 namespace {
 
 /// Folds the result of one line into the result of the lines before it.

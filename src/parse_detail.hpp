@@ -55,6 +55,9 @@ std::string_view last_summary_line(std::string_view output) noexcept;
 /// its content) or EndOfJob (10.18, and every version's last line). Reads at most 128 bytes.
 bool is_job_summary_head(std::string_view head) noexcept;
 
+/// Whether @p line (or its start) is an AzCopy JSON message of type EndOfJob.
+bool is_end_of_job_line(std::string_view line) noexcept;
+
 /// Parses "2026-11-29T18:23:10.30122744Z" (RFC 3339, any fraction, Z or +hh:mm).
 std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept;
 

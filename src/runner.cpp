@@ -43,6 +43,8 @@ constexpr std::size_t kStartBufferLimit = std::size_t{4} << 20;
 constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
 /// The end of a job's stdout read for its prompts and error messages.
 constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
+/// The end of a job's stdout read to see whether it shows its EndOfJob yet.
+constexpr std::size_t kEndOfJobTailBytes = std::size_t{16} << 10;
 /// The most read_from() returns at once.
 constexpr std::size_t kReadChunkBytes = std::size_t{64} << 10;
 /// Below this much free space the log dir is treated as full (AzCopy's output must fit).
@@ -756,6 +758,7 @@ class AzCopyRunner::Impl {
       interval = config_.poll_interval;
     }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool end_seen = false;
     while (true) {
       const AzCopyProgress p = poll(job_id);
       if (on_progress) {
@@ -768,30 +771,59 @@ class AzCopyRunner::Impl {
       if (now >= deadline) {
         return get_summary(job_id);  // throws AzCopyNotFinishedError with the partial summary
       }
-      sleep_unless_exit(
-          job_id, std::min(interval,
-                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+      const Wake wake = sleep_for_news(
+          job_id,
+          std::min(interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)),
+          !end_seen);
+      // An EndOfJob wakes the wait once: if the plan is not final yet, the exit will tell.
+      end_seen = end_seen || wake == Wake::EndOfJob;
     }
   }
 
-  /// Sleeps for @p pause, or less when the job's AzCopy process (started on this host) ends
-  /// meanwhile: wait() then polls at once rather than up to one interval late.
-  void sleep_unless_exit(std::string_view job_id, std::chrono::milliseconds pause) {
-    constexpr auto kExitCheck = std::chrono::milliseconds(50);
+  /// Why sleep_for_news() returned.
+  enum class Wake { Pause, Exit, EndOfJob };
+
+  /// Sleeps for @p pause, or less when the job's AzCopy process (on this host) ends or, with
+  /// @p watch_end, when its own stdout shows its EndOfJob: AzCopy takes tens of milliseconds
+  /// more to exit, and the plan holds the final figures by then. wait() then polls at once
+  /// rather than up to one interval late.
+  Wake sleep_for_news(std::string_view job_id, std::chrono::milliseconds pause, bool watch_end) {
+    constexpr auto kEndCheck = std::chrono::milliseconds(20);
     const auto until = std::chrono::steady_clock::now() + pause;
     const auto record = detail::load_record(log_root_, check_job_id(job_id));
     if (!record || launcher_->probe(record->process) != Liveness::Alive) {
       std::this_thread::sleep_for(pause);
-      return;
+      return Wake::Pause;
     }
+    const auto& cmd = record->ref.command;
+    watch_end = watch_end && std::find(cmd.begin(), cmd.end(), "--output-type=json") != cmd.end();
+    std::uintmax_t seen_size = std::numeric_limits<std::uintmax_t>::max();
     for (auto now = std::chrono::steady_clock::now(); now < until;
          now = std::chrono::steady_clock::now()) {
-      std::this_thread::sleep_for(
-          std::min<std::chrono::steady_clock::duration>(kExitCheck, until - now));
-      if (launcher_->probe(record->process) != Liveness::Alive) {
-        return;
+      const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(
+          watch_end ? std::min<std::chrono::steady_clock::duration>(kEndCheck, until - now)
+                    : until - now);
+      if (launcher_->wait_for_exit(record->process, slice)) {
+        return Wake::Exit;
+      }
+      if (watch_end && shows_end_of_job(record->stdout_path(), seen_size)) {
+        return Wake::EndOfJob;
       }
     }
+    return Wake::Pause;
+  }
+
+  /// Whether the last summary line of @p stdout_path is an EndOfJob; reads only when the file
+  /// grew past @p seen_size (updated).
+  static bool shows_end_of_job(const fs::path& stdout_path, std::uintmax_t& seen_size) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(stdout_path, ec);
+    if (ec || size == seen_size) {
+      return false;
+    }
+    seen_size = size;
+    const auto tail = detail::read_tail(stdout_path, kEndOfJobTailBytes);
+    return tail && detail::is_end_of_job_line(detail::last_summary_line(*tail));
   }
 
   // ----- cancel / resume / list -----------------------------------------------------------------

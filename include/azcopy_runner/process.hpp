@@ -110,6 +110,11 @@ class ProcessLauncher {
   /// Sends @p signal to the process group of @p who, if it is still alive (checked first).
   /// @return true when the signal was sent.
   virtual bool send_signal(const ProcessIdentity& who, int signal) = 0;
+
+  /// Waits up to @p timeout for @p who to end (any process of this host, not only children).
+  /// @return true when it is gone (probe() no longer says Alive). The default sleeps in short
+  /// slices and probes; the default launcher wakes at the exit itself (a pidfd).
+  virtual bool wait_for_exit(const ProcessIdentity& who, std::chrono::milliseconds timeout);
 };
 
 /// The production launcher (Boost.Process v2, setsid, descriptor hygiene, pidfd waits).

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "support/expect_same.hpp"
 
 #ifndef AZCOPY_RUNNER_FAKE_AZCOPY
 #error "AZCOPY_RUNNER_FAKE_AZCOPY must name tests/fakes/fake-azcopy (set in CMakeLists.txt)"
@@ -325,14 +326,7 @@ TEST_F(FakeAzCopy, JobsShowIsStoppedOnceItHasPrintedTheSummary) {
   const std::string id = random_job_id();
   const AzCopySummary s = runner().get_summary(id);
   const AzCopySummary whole = parse_summary(completed_fixture());
-  EXPECT_EQ(s.state, whole.state);
-  EXPECT_EQ(s.raw_status, whole.raw_status);
-  EXPECT_EQ(s.files_transferred, whole.files_transferred);
-  EXPECT_EQ(s.bytes_transferred, whole.bytes_transferred);
-  EXPECT_EQ(s.total_transfers, whole.total_transfers);
-  EXPECT_EQ(s.failed_transfers, whole.failed_transfers);
-  EXPECT_EQ(s.skipped_transfers, whole.skipped_transfers);
-  EXPECT_EQ(s.raw_summary, whole.raw_summary);
+  ::azcopy_runner::testing::expect_same_figures(whole, s, "stopped at the summary");
   EXPECT_EQ(runner().poll(id).state, whole.state);
   expect_no_process_left();  // the shell and its `sleep` were killed as a group
 }
@@ -341,9 +335,7 @@ TEST_F(FakeAzCopy, ASummaryLineThatDoesNotParseIsReadAgainToTheEnd) {
   set_mode("broken-summary-then-summary");
   const AzCopySummary s = runner().get_summary(random_job_id());
   const AzCopySummary whole = parse_summary(completed_fixture());
-  EXPECT_EQ(s.state, whole.state);
-  EXPECT_EQ(s.files_transferred, whole.files_transferred);
-  EXPECT_EQ(s.bytes_transferred, whole.bytes_transferred);
+  ::azcopy_runner::testing::expect_same_figures(whole, s, "read again to the end");
   // Stopped at the cut line, then asked once more and read to the end.
   const std::string calls = invocations();
   EXPECT_EQ(std::count(calls.begin(), calls.end(), '\n'), 3) << calls;  // --version + 2 shows

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -615,6 +617,57 @@ TEST_F(RunnerTest, WaitPollsUntilTerminalAndReportsProgress) {
   EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
   EXPECT_EQ(seen, (std::vector<AzCopyJobState>{AzCopyJobState::Running, AzCopyJobState::Running,
                                                AzCopyJobState::Succeeded}));
+}
+
+// wait() with a long interval still returns as soon as the job's own stdout shows its EndOfJob
+// (AzCopy then takes tens of milliseconds more to exit), or as soon as its process ends. With
+// a 60 s interval, a wait that only woke at the interval would take 60 s.
+TEST_F(RunnerTest, WaitWakesAtTheEndOfJobInTheJobsOwnOutput) {
+  const std::string copy = fixture(kV, "copy_json_completed.stdout");
+  expect_spawn(until_init(copy));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));  // never exits
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillRepeatedly(
+          Return(exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"))));
+  std::thread finisher([&] {
+    std::this_thread::sleep_for(200ms);
+    // (The job's directory was renamed to its id once the id was known.)
+    std::ofstream(fs::path(ref.log_dir) / "stdout.log", std::ios::binary | std::ios::app)
+        << copy.substr(until_init(copy).size());
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const AzCopySummary s = r.wait(ref.job_id, 120s, 60s);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  finisher.join();
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_LT(elapsed, 30s);
+}
+
+TEST_F(RunnerTest, WaitWakesAtTheExitOfTheJobsProcess) {
+  expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  std::atomic<bool> alive{true};
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Invoke([&](const ProcessIdentity&) {
+    return alive.load() ? Liveness::Alive : Liveness::Dead;
+  }));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillRepeatedly(
+          Return(exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"))));
+  std::thread exiter([&] {
+    std::this_thread::sleep_for(200ms);
+    alive = false;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const AzCopySummary s = r.wait(ref.job_id, 120s, 60s);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  exiter.join();
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_LT(elapsed, 30s);
 }
 
 TEST_F(RunnerTest, WaitTimesOutWithNotFinished) {
