@@ -41,6 +41,26 @@ def log(msg):
     print(f"[bench.py] {msg}", file=sys.stderr, flush=True)
 
 
+def message_times(path, types):
+    """TimeStamp (seconds since the epoch) of the first message of each of @types in a JSON
+    output of AzCopy."""
+    found = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            t = msg.get("MessageType") if isinstance(msg, dict) else None
+            if t in types and t not in found:
+                stamp = msg.get("TimeStamp", "").rstrip("Z")
+                whole, _, frac = stamp.partition(".")
+                found[t] = (datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+                            .replace(tzinfo=datetime.timezone.utc).timestamp()
+                            + float("0." + (frac or "0")))
+    return found
+
+
 def median(values):
     return statistics.median(values) if values else float("nan")
 
@@ -409,17 +429,21 @@ class Bench:
         for i in range(self.a.upload_pairs):
             def run_runner():
                 cont = self.container("up-runner")
+                dst = self.url(cont)  # (a Python process of its own: not inside the timing)
                 t0 = time.monotonic()
-                out = self.tool("upload", "--src", src, "--dst", self.url(cont),
+                out = self.tool("upload", "--src", src, "--dst", dst,
                                 "--interval-ms", "1000", scratch=True)
                 dt = time.monotonic() - t0
                 self.ctl("rmcontainer", cont)
                 fig = kv_lines(out)
                 if fig.get("state") != "SUCCEEDED" or fig.get("files_transferred") != "1000":
                     raise RuntimeError(f"runner upload: {out}")
-                for key in ("start_to_init_ms", "start_ms", "end_of_job_to_summary_ms"):
+                for key in ("start_to_init_ms", "init_to_end_of_job_ms",
+                            "end_of_job_to_summary_ms"):
                     if key in fig:
                         phases.setdefault(key, []).append(float(fig[key]))
+                # This process's start and exit, outside the tool's own clock.
+                phases.setdefault("outside_ms", []).append(dt * 1000 - float(fig["total_ms"]))
                 return dt
 
             def run_bare():
@@ -429,6 +453,7 @@ class Bench:
                 cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", "--overwrite=true",
                        "--from-to=LocalBlob", *RUNNER_FLAGS]
                 with open(outfile, "wb") as out:
+                    wall0 = time.time()
                     t0 = time.monotonic()
                     # stdin: an open pipe, as the runner's FIFO (AzCopy spins on a closed stdin)
                     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out,
@@ -440,6 +465,14 @@ class Bench:
                 self.ctl("rmcontainer", cont)
                 if rc != 0:
                     raise RuntimeError(f"bare azcopy copy exited {rc}")
+                stamps = message_times(outfile, ("Init", "EndOfJob"))
+                if len(stamps) == 2:
+                    phases.setdefault("bare_init_to_end_of_job_ms", []).append(
+                        (stamps["EndOfJob"] - stamps["Init"]) * 1000)
+                    phases.setdefault("bare_spawn_to_init_ms", []).append(
+                        (stamps["Init"] - wall0) * 1000)
+                    phases.setdefault("bare_end_of_job_to_exit_ms", []).append(
+                        (wall0 + dt - stamps["EndOfJob"]) * 1000)
                 return dt
             if i % 2 == 0:
                 r, b = run_runner(), run_bare()

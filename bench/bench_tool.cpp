@@ -239,6 +239,9 @@ int cmd_upload(const Args& a) {
   }
   if (const auto end = first_timestamp(out, "EndOfJob")) {
     std::cout << "end_of_job_to_summary_ms=" << ms_between(*end, t2) << "\n";
+    if (const auto init = first_timestamp(out, "Init")) {
+      std::cout << "init_to_end_of_job_ms=" << ms_between(*init, *end) << "\n";
+    }
   }
   print_summary(s);
   return 0;
