@@ -146,16 +146,28 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
   bp2::error_code ec;
   bp2::process proc(ctx);
   const bp2::filesystem::path exe(spec.executable);
-  if (spec.working_dir.empty()) {
-    proc = bp2::default_process_launcher()(ctx, ec, exe, spec.args,
-                                           bp2::process_stdio{in_fd, out_fd, err_fd},
-                                           ChildEnvironment(env), NewSession{});
-  } else {
-    proc = bp2::default_process_launcher()(
-        ctx, ec, exe, spec.args, bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env),
-        bp2::process_start_dir(spec.working_dir), NewSession{});
+  // The executor overload: in Boost 1.81 the (context, error_code&, ...) one drops the
+  // error_code and throws its own boost::system::system_error instead.
+  bp2::default_process_launcher launcher;
+  try {
+    if (spec.working_dir.empty()) {
+      proc =
+          launcher(ctx.get_executor(), ec, exe, spec.args,
+                   bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env), NewSession{});
+    } else {
+      proc = launcher(ctx.get_executor(), ec, exe, spec.args,
+                      bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env),
+                      bp2::process_start_dir(spec.working_dir), NewSession{});
+    }
+  } catch (const std::exception& e) {
+    throw AzCopyStartError("cannot start " + spec.executable + ": " + e.what(), ErrorContext{});
   }
   if (ec) {
+    // The child that failed to exec has exited; Boost 1.81 leaves it a zombie.
+    if (launcher.pid > 0) {
+      while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
     throw AzCopyStartError("cannot start " + spec.executable + ": " + ec.message(), ErrorContext{});
   }
   const auto pid = static_cast<pid_t>(proc.id());

@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -423,6 +424,29 @@ TEST_F(WatchedRun, AWatchedChildThatHangsIsKilledAtTheTimeout) {
   EXPECT_FALSE(r.exit);
   EXPECT_EQ(slurp(out_), "hello\n");
   expect_no_process_left();
+}
+
+TEST_F(WatchedRun, AMissingExecutableIsAStartErrorAndLeavesNoZombie) {
+  const std::string path = (dir_.path() / "no-such-azcopy").string();
+  ProcessSpec spec;
+  spec.executable = path;
+  spec.args = {"jobs", "show"};
+  const auto e = expect_error<AzCopyStartError>(
+      [&] { static_cast<void>(launcher_->run(spec, 5s, 1U << 20U)); });
+  ASSERT_TRUE(e);
+  EXPECT_THAT(e->what(), HasSubstr(path));
+  DetachedSpec detached;
+  detached.process = spec;
+  detached.stdout_path = (dir_.path() / "out.log").string();
+  detached.stderr_path = (dir_.path() / "err.log").string();
+  detached.stdin_fifo = (dir_.path() / "stdin.fifo").string();
+  const auto d = expect_error<AzCopyStartError>(
+      [&] { static_cast<void>(launcher_->spawn_detached(detached)); });
+  ASSERT_TRUE(d);
+  EXPECT_THAT(d->what(), HasSubstr(path));
+  // The forked children that could not exec were collected: no child of ours is left.
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 // ----- the executable ---------------------------------------------------------------------------
