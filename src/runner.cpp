@@ -496,9 +496,9 @@ class AzCopyRunner::Impl {
     // A job with thousands of failures prints megabytes: the output goes to a file that is
     // read one line at a time, never whole. On a full disk it is captured in memory instead
     // (the file would stay empty).
-    const fs::path scratch =
-        free_bytes(log_root_) >= kMinFreeBytes ? log_root_ : fs::temp_directory_path();
-    TempFile out_file(free_bytes(scratch) >= kMinFreeBytes
+    const bool log_root_has_room = free_bytes(log_root_) >= kMinFreeBytes;
+    const fs::path scratch = log_root_has_room ? log_root_ : fs::temp_directory_path();
+    TempFile out_file(log_root_has_room || free_bytes(scratch) >= kMinFreeBytes
                           ? scratch / (".azcopy-runner-jobs-show-" + random_hex(8) + ".json")
                           : fs::path());
     if (out_file.created()) {
