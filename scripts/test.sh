@@ -2,12 +2,16 @@
 # The project's test command (CI runs it through .ci/run).
 #
 #   1. scripts/setup.sh (Debian packages, Azurite, AzCopy 10.32.2 and 10.18.1; quick when done);
-#   2. for each build: CMake preset configure + build (-j2), then its tests with ctest:
-#        default  RelWithDebInfo             all tests (labels unit and integration)
-#        asan     AddressSanitizer + UBSan   all tests
-#        tsan     ThreadSanitizer            the tests labelled `concurrency` only
+#   2. for each build: configure + build (-j2), then its tests with ctest:
+#        default  preset, RelWithDebInfo     all tests (labels unit and integration)
+#        release  plain -DCMAKE_BUILD_TYPE=Release (-O3, no preset), warnings as errors:
+#                 the unit tests, with the package tests (installed and vendored consumers)
+#        clang    the same Release tree built with clang, everything (its tests are not run)
+#        asan     preset, AddressSanitizer + UBSan   all tests
+#        tsan     preset, ThreadSanitizer            the tests labelled `concurrency` only
 #      and after the default build, scripts/lint.sh: clang-format, ShellCheck, Python syntax,
 #      and (not with --quick) clang-tidy on src/ and tools/;
+#      --quick: the default build and lint only;
 #      against one Azurite blob emulator started on a free port (stopped on exit).
 #   Steps 2 run in a private network namespace (loopback only) where the machine allows it, so
 #   that nothing a test starts (AzCopy's version checks...) leaves the machine.
@@ -54,9 +58,9 @@ exec </dev/null
 
 jobs="$(jobs_count)"
 if [[ "$quick" -eq 1 ]]; then
-  presets=(default)
+  stages=(default lint)
 else
-  presets=(default asan tsan)
+  stages=(default lint release clang asan tsan)
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -137,11 +141,13 @@ record() {
   [[ "$2" == "ok" ]] || failures=$((failures + 1))
 }
 
-run_preset() {
+# run_stage NAME: configure (cfg_cmd), build (build_cmd) and test (test_cmd) one build tree; the
+# three commands are arrays set by the caller.
+run_stage() {
   local p="$1" t0 rc=0 out passed failed total
   t0=$SECONDS
-  log "[$p] configure"
-  if ! cmake --preset "$p" >"$logs/$p-configure.log" 2>&1; then
+  log "[$p] configure: ${cfg_cmd[*]}"
+  if ! "${cfg_cmd[@]}" >"$logs/$p-configure.log" 2>&1; then
     tail -n 60 "$logs/$p-configure.log" >&2
     record "$p" FAILED "configure failed (build/test-logs/$p-configure.log)"
     total_failed=$((total_failed + 1))
@@ -149,7 +155,7 @@ run_preset() {
   fi
   log "[$p] build (-j$jobs)"
   set +e
-  cmake --build --preset "$p" -j "$jobs" >"$logs/$p-build.log" 2>&1
+  "${build_cmd[@]}" >"$logs/$p-build.log" 2>&1
   rc=$?
   set -e
   if [[ "$rc" -ne 0 ]]; then
@@ -159,10 +165,14 @@ run_preset() {
     return 0
   fi
   log "[$p] build done in $((SECONDS - t0)) s"
+  if [[ "${#test_cmd[@]}" -eq 0 ]]; then
+    record "$p" ok "built in $((SECONDS - t0)) s (no tests in this stage)"
+    return 0
+  fi
   start_azurite
-  log "[$p] ctest --preset $p"
+  log "[$p] ${test_cmd[*]}"
   set +e
-  ctest --preset "$p" -j "$jobs" 2>&1 | tee "$logs/$p-ctest.log"
+  "${test_cmd[@]}" 2>&1 | tee "$logs/$p-ctest.log"
   rc="${PIPESTATUS[0]}"
   set -e
   out="$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logs/$p-ctest.log" | tail -n 1 || true)"
@@ -183,6 +193,36 @@ run_preset() {
     [[ "$failed" -gt 0 ]] || total_failed=$((total_failed + 1))
     record "$p" FAILED "ctest exit $rc: $passed passed, $failed failed of $total in $((SECONDS - t0)) s (build/test-logs/$p-ctest.log)"
   fi
+}
+
+run_preset() {
+  cfg_cmd=(cmake --preset "$1")
+  build_cmd=(cmake --build --preset "$1" -j "$jobs")
+  test_cmd=(ctest --preset "$1" -j "$jobs")
+  run_stage "$1"
+}
+
+# The build a user makes: a plain `-DCMAKE_BUILD_TYPE=Release` tree (-O3, no preset), with the
+# project's warnings as errors; its unit tests, among them the package tests (an installed and a
+# vendored consumer of this Release library).
+run_release() {
+  local dir="$AZCOPY_RUNNER_ROOT/build/release"
+  cfg_cmd=(cmake -S "$AZCOPY_RUNNER_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+    -DAZCOPY_RUNNER_WERROR=ON)
+  build_cmd=(cmake --build "$dir" -j "$jobs")
+  test_cmd=(ctest --test-dir "$dir" -L unit -j "$jobs" --output-on-failure --no-tests=error
+    --timeout 900)
+  run_stage release
+}
+
+# The same Release tree built with clang (everything, tests included; they run in the GCC trees).
+run_release_clang() {
+  local dir="$AZCOPY_RUNNER_ROOT/build/release-clang"
+  cfg_cmd=(env CC=clang CXX=clang++ cmake -S "$AZCOPY_RUNNER_ROOT" -B "$dir" -G Ninja
+    -DCMAKE_BUILD_TYPE=Release -DAZCOPY_RUNNER_WERROR=ON)
+  build_cmd=(cmake --build "$dir" -j "$jobs")
+  test_cmd=()
+  run_stage clang
 }
 
 # Linters, once the default build has written compile_commands.json: clang-format, ShellCheck
@@ -206,21 +246,23 @@ run_lint() {
 }
 
 start_s=$SECONDS
-for p in "${presets[@]}"; do
-  run_preset "$p"
-  if [[ "$p" == default ]]; then
-    run_lint
-  fi
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    lint) run_lint ;;
+    release) run_release ;;
+    clang) run_release_clang ;;
+    *) run_preset "$stage" ;;
+  esac
 done
 stop_azurite
 
-printf '\n==== scripts/test.sh: %s in %d s ====\n' "${presets[*]}" "$((SECONDS - start_s))"
+printf '\n==== scripts/test.sh: %s in %d s ====\n' "${stages[*]}" "$((SECONDS - start_s))"
 printf '%s\n' "${stage_lines[@]}"
 if [[ "$failures" -eq 0 ]]; then
   printf 'all builds and tests passed\n'
 else
   printf '%d of %d stages FAILED (a failed configure, build or lint counts as 1 failed)\n' \
-    "$failures" "$((${#presets[@]} + 1))"
+    "$failures" "${#stages[@]}"
 fi
 printf 'summary: %d passed, %d failed\n' "$total_passed" "$total_failed"
 [[ "$failures" -eq 0 ]]
