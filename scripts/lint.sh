@@ -136,7 +136,7 @@ if [[ "$do_shell" -eq 1 ]]; then
   else
     note shellcheck "FAILED (not installed: run scripts/setup.sh)"
   fi
-  mapfile -t pys < <(find scripts tests tools bench -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
+  mapfile -t pys < <(find scripts tests tools bench emulators -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
   if [[ ${#pys[@]} -eq 0 ]]; then
     note python "ok (no files)"
   elif python3 - "${pys[@]}" <<'EOF'; then

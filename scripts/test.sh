@@ -12,13 +12,17 @@
 #      and after the default build, scripts/lint.sh: clang-format, ShellCheck, Python syntax,
 #      and (not with --quick) clang-tidy on src/ and tools/;
 #      --quick: the default build and lint only;
-#      against one Azurite blob emulator started on a free port (stopped on exit).
+#      against local storage started once by scripts/storage.sh on free loopback ports (stopped
+#      on exit): Azurite behind the from-URL proxy, and the Azure Files test server.
 #   Steps 2 run in a private network namespace (loopback only) where the machine allows it, so
 #   that nothing a test starts (AzCopy's version checks...) leaves the machine.
 #
 # The tests receive:
-#   AZURITE_PORT                      the emulator's blob port on 127.0.0.1
+#   AZURITE_PORT                      the Blob endpoint's port on 127.0.0.1 (the proxy)
 #   AZCOPY_RUNNER_TEST_BLOB_ENDPOINT  http://127.0.0.1:$AZURITE_PORT/devstoreaccount1
+#   AZCOPY_RUNNER_TEST_FILE_ENDPOINT  the Azure Files test server, .../devstoreaccount1
+#   AZCOPY_RUNNER_TEST_FILES_DIR      its shares on disk (and the rest of endpoints.env,
+#                                     docs/EMULATORS.md)
 #   AZCOPY_RUNNER_TEST_AZCOPY         the AzCopy 10.32.2 binary
 #   AZCOPY_RUNNER_TEST_AZCOPY_10_18   the AzCopy 10.18.1 binary
 #   AZCOPY_RUNNER_TEST_AZURITE_CTL    tests/integration/azurite_ctl.py (SAS, containers, leases)
@@ -95,30 +99,32 @@ done
 
 logs="$AZCOPY_RUNNER_ROOT/build/test-logs"
 mkdir -p "$logs"
-azurite_port=""
-azurite_dir=""
+storage_dir=""
 
-stop_azurite() {
-  if [[ -n "$azurite_port" ]]; then
-    bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" stop --port "$azurite_port" --dir "$azurite_dir" ||
-      true
-    azurite_port=""
+stop_storage() {
+  if [[ -n "$storage_dir" ]]; then
+    bash "$AZCOPY_RUNNER_ROOT/scripts/storage.sh" stop --dir "$storage_dir" || true
+    storage_dir=""
   fi
 }
-trap stop_azurite EXIT
+trap stop_storage EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-start_azurite() {
-  [[ -z "$azurite_port" ]] || return 0
-  local port
-  port="$(free_port)"
-  azurite_dir="$logs/azurite"
-  bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" start --port "$port" --dir "$azurite_dir"
-  azurite_port="$port"
-  export AZURITE_PORT="$port"
-  AZCOPY_RUNNER_TEST_BLOB_ENDPOINT="$(blob_endpoint "$port")"
-  export AZCOPY_RUNNER_TEST_BLOB_ENDPOINT
+# Azurite behind the from-URL proxy, and the Files test server (scripts/storage.sh): every test
+# talks to Blob through the proxy.
+start_storage() {
+  [[ -z "$storage_dir" ]] || return 0
+  local dir="$logs/storage" key value
+  bash "$AZCOPY_RUNNER_ROOT/scripts/storage.sh" start --dir "$dir"
+  storage_dir="$dir"
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^AZCOPY_RUNNER_TEST_[A-Z_]+$ ]] || die "unexpected line in $dir/endpoints.env"
+    export "$key=$value"
+  done <"$dir/endpoints.env"
+  # The port of the Blob endpoint (the proxy), for the tests that build URLs from it.
+  AZURITE_PORT="${AZCOPY_RUNNER_TEST_BLOB_ENDPOINT#http://127.0.0.1:}"
+  export AZURITE_PORT="${AZURITE_PORT%%/*}"
   export AZCOPY_RUNNER_TEST_AZCOPY="$AZCOPY_10_32"
   export AZCOPY_RUNNER_TEST_AZCOPY_10_18="$AZCOPY_10_18"
   export AZCOPY_RUNNER_TEST_AZURITE_CTL="$AZURITE_CTL"
@@ -169,7 +175,7 @@ run_stage() {
     record "$p" ok "built in $((SECONDS - t0)) s (no tests in this stage)"
     return 0
   fi
-  start_azurite
+  start_storage
   log "[$p] ${test_cmd[*]}"
   set +e
   "${test_cmd[@]}" 2>&1 | tee "$logs/$p-ctest.log"
@@ -254,7 +260,7 @@ for stage in "${stages[@]}"; do
     *) run_preset "$stage" ;;
   esac
 done
-stop_azurite
+stop_storage
 
 printf '\n==== scripts/test.sh: %s in %d s ====\n' "${stages[*]}" "$((SECONDS - start_s))"
 printf '%s\n' "${stage_lines[@]}"

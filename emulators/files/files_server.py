@@ -1,0 +1,676 @@
+#!/usr/bin/env python3
+"""A small Azure Files test server (Python 3 standard library only) that AzCopy can use.
+
+A test double, for local tests only: there is no Azure Files emulator. It serves the Files REST
+calls AzCopy 10.18 and 10.32 make (see docs/FILES-FACTS.md) on path-style URLs
+http://HOST:PORT/<account>/<share>/<path>, keeps the contents on disk (DATA_DIR/<share>/<path>,
+real directories) and authorises every request by an account SAS or a Files service SAS.
+Any other operation gets 501 NotImplemented and a log line marked "unknown": true.
+
+Usage: files_server.py --port P --data-dir DIR [--host 127.0.0.1] [--log FILE] [--page-size N]
+                       [--account devstoreaccount1] [--key BASE64] [--no-auth]
+  --port 0 picks a free port. Once listening it prints `listening HOST:<port>` on stdout.
+  The log (JSON lines, --log FILE or stderr) never holds a SAS signature.
+"""
+import argparse
+import datetime
+import email.utils
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from xml.sax.saxutils import escape
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sas  # noqa: E402  (sits next to this file)
+
+SERVICE_VERSION = "2025-07-05"
+PERMISSION_SDDL = "O:BAG:BAD:(A;;FA;;;BA)"
+PERMISSION_KEY = "4066528134148476695*1"
+MAX_RANGE = 4 * 1024 * 1024
+SOURCE_TIMEOUT_S = 120
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # sources are local
+_SIG = re.compile(r"(?i)(sig(?:=|%3D))[^&\s\"']*")
+
+# Operation -> (account SAS resource type, permissions any of which grants it, service SAS `sr`s).
+OPERATIONS = {
+    "CreateShare": ("c", "cw", ""), "DeleteShare": ("c", "d", ""),
+    "GetShareProperties": ("c", "r", "s"), "GetFilePermission": ("c", "r", "s"),
+    "ListDirectoriesAndFiles": ("c", "l", "s"),
+    "CreateDirectory": ("o", "cw", "s"), "GetDirectoryProperties": ("o", "r", "s"),
+    "SetDirectoryProperties": ("o", "w", "s"), "SetDirectoryMetadata": ("o", "w", "s"),
+    "DeleteDirectory": ("o", "d", "s"),
+    "CreateFile": ("o", "cw", "sf"), "GetFile": ("o", "r", "sf"),
+    "GetFileProperties": ("o", "r", "sf"), "PutRange": ("o", "w", "sf"),
+    "PutRangeFromURL": ("o", "w", "sf"), "SetFileProperties": ("o", "w", "sf"),
+    "SetFileMetadata": ("o", "w", "sf"), "DeleteFile": ("o", "d", "sf"),
+}
+SHARE_OPS = {("PUT", ""): "CreateShare", ("DELETE", ""): "DeleteShare",
+             ("GET", ""): "GetShareProperties", ("HEAD", ""): "GetShareProperties",
+             ("GET", "filepermission"): "GetFilePermission"}
+DIRECTORY_OPS = {("PUT", ""): "CreateDirectory", ("DELETE", ""): "DeleteDirectory",
+                 ("GET", ""): "GetDirectoryProperties", ("HEAD", ""): "GetDirectoryProperties",
+                 ("PUT", "properties"): "SetDirectoryProperties",
+                 ("PUT", "metadata"): "SetDirectoryMetadata", ("GET", "list"): "ListDirectoriesAndFiles"}
+FILE_OPS = {("GET", ""): "GetFile", ("HEAD", ""): "GetFileProperties", ("DELETE", ""): "DeleteFile",
+            ("PUT", "properties"): "SetFileProperties", ("PUT", "metadata"): "SetFileMetadata"}
+
+
+class FilesError(Exception):
+    """An error answer: HTTP status, x-ms-error-code and message."""
+
+    def __init__(self, status: int, code: str, message: str = ""):
+        super().__init__(message or code)
+        self.status, self.code, self.message = status, code, message or code
+
+
+class Response:
+    """An answer; FILE_PART = (path, offset, length) streams file bytes instead of BODY."""
+
+    def __init__(self, status, headers=None, body=b"", file_part=None, head_length=None):
+        self.status, self.headers, self.body = status, list(headers or []), body
+        self.file_part, self.head_length = file_part, head_length
+
+
+def redact(text: str) -> str:
+    """TEXT with every SAS signature value replaced."""
+    return _SIG.sub(r"\1REDACTED", text)
+
+
+class Log:
+    """JSON lines to a file or stderr, one per request; thread-safe; signatures redacted."""
+
+    def __init__(self, path):
+        self._lock = threading.Lock()
+        self._out = open(path, "a", encoding="utf-8") if path else sys.stderr
+
+    def write(self, **fields):
+        line = redact(json.dumps(fields, ensure_ascii=False))
+        with self._lock:
+            self._out.write(line + "\n")
+            self._out.flush()
+
+
+# ---- small helpers -------------------------------------------------------------------------
+
+def parse_query(text: str) -> dict:
+    """Query parameters, percent-decoded ('+' kept: SAS signatures are base64)."""
+    out = {}
+    for part in text.split("&"):
+        if part:
+            k, _, v = part.partition("=")
+            out[urllib.parse.unquote(k)] = urllib.parse.unquote(v)
+    return out
+
+
+def split_path(raw: str):
+    """(account, share or None, relative path) of a fully percent-decoded request path."""
+    try:
+        text = urllib.parse.unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise FilesError(400, "InvalidUri", "The path is not UTF-8.") from None
+    parts = [p for p in text.split("/") if p]
+    if "\x00" in text or any(p in (".", "..") for p in parts):
+        raise FilesError(400, "InvalidUri", "The path holds NUL or a '.' or '..' segment.")
+    return (parts[0] if parts else ""), (parts[1] if len(parts) > 1 else None), "/".join(parts[2:])
+
+
+def parse_range(text: str):
+    """(first, last) of `bytes=a-b` (last None for `bytes=a-`), or None when TEXT is empty."""
+    if not text:
+        return None
+    m = re.fullmatch(r"\s*bytes=(\d+)-(\d*)\s*", text)
+    if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+        raise FilesError(400, "InvalidHeaderValue", f"Bad range {text!r}.")
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+
+
+def exact_range(headers, name: str):
+    """(first, last) of a required closed range header."""
+    rng = parse_range(headers.get(name, ""))
+    if rng is None or rng[1] is None:
+        raise FilesError(400, "MissingRequiredHeader", f"{name}: bytes=a-b is required.")
+    return rng
+
+
+def http_date(t: float) -> str:
+    return email.utils.formatdate(int(t), usegmt=True)
+
+
+def smb_time(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def etag(last_modified: float, size: int) -> str:
+    return f'"0x{int(last_modified * 1e6):X}{size:X}"'
+
+
+def listable(name: str) -> bool:
+    """False for names that cannot go into the listing XML (not UTF-8, control characters)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 0x20 for c in name)
+
+
+def fetch_source(url: str, source_range: str):
+    """(status, body, error code) of a GET of a copy source, with `Range:` when given."""
+    request = urllib.request.Request(url, method="GET")
+    if source_range:
+        request.add_header("Range", source_range)
+    try:
+        with _OPENER.open(request, timeout=SOURCE_TIMEOUT_S) as response:
+            return response.status, response.read(), ""
+    except urllib.error.HTTPError as e:
+        e.read()
+        return e.code, b"", e.headers.get("x-ms-error-code", "")
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        return 502, b"", type(e).__name__
+
+
+# ---- the share trees on disk ---------------------------------------------------------------
+
+class Store:
+    """Shares as folders under ROOT, plus each item's Last-Modified (time of the last REST change)."""
+
+    def __init__(self, root: str):
+        self.root = os.path.abspath(root)
+        self._changed = {}
+        self._lock = threading.Lock()
+
+    def local(self, share: str, path: str = "") -> str:
+        return os.path.join(self.root, share, *path.split("/")) if path else os.path.join(self.root, share)
+
+    def touch(self, share: str, path: str):
+        with self._lock:
+            self._changed[(share, path)] = time.time()
+
+    def forget(self, share: str, path: str = None):
+        with self._lock:
+            for key in [k for k in self._changed if k[0] == share and path in (None, k[1])]:
+                del self._changed[key]
+
+    def last_modified(self, share: str, path: str, st) -> float:
+        """The last REST change, or the disk mtime when later (files laid out by a test)."""
+        with self._lock:
+            return max(self._changed.get((share, path), 0.0), st.st_mtime)
+
+    def properties(self, share: str, path: str, st, is_dir: bool) -> list:
+        """Last-Modified, ETag and the SMB property headers of an item."""
+        lm = self.last_modified(share, path, st)
+        return [("Last-Modified", http_date(lm)), ("ETag", etag(lm, st.st_size)),
+                ("x-ms-file-attributes", "Directory" if is_dir else "Archive"),
+                ("x-ms-file-creation-time", smb_time(st.st_mtime)),
+                ("x-ms-file-last-write-time", smb_time(st.st_mtime)),
+                ("x-ms-file-change-time", smb_time(st.st_mtime)),
+                ("x-ms-file-permission-key", PERMISSION_KEY),
+                ("x-ms-file-id", str(st.st_ino)), ("x-ms-file-parent-id", "0")]
+
+
+# ---- the operations ------------------------------------------------------------------------
+
+def classify(method: str, path: str, q: dict, headers):
+    """The operation name of a request, or None when the server does not serve it."""
+    restype, comp = q.get("restype", "").lower(), q.get("comp", "").lower()
+    if "sharesnapshot" in q or "snapshot" in q:
+        return None
+    if restype == "share":
+        return None if path else SHARE_OPS.get((method, comp))
+    if restype == "directory":
+        return DIRECTORY_OPS.get((method, comp))
+    if restype:
+        return None
+    if method == "PUT" and comp == "":
+        if headers.get("x-ms-type", "").lower() == "file" and not headers.get("x-ms-copy-source"):
+            return "CreateFile"
+        return None
+    if method == "PUT" and comp == "range":
+        return "PutRangeFromURL" if headers.get("x-ms-copy-source") else "PutRange"
+    return FILE_OPS.get((method, comp))
+
+
+class Files:
+    """The Files operations on a Store; each takes a request and returns a Response."""
+
+    def __init__(self, store: Store, page_size: int):
+        self.store, self.page_size = store, page_size
+
+    # -- lookups
+
+    def _share(self, req) -> str:
+        local = self.store.local(req.share)
+        if not os.path.isdir(local):
+            raise FilesError(404, "ShareNotFound", "The specified share does not exist.")
+        return local
+
+    def _dir(self, req) -> str:
+        self._share(req)
+        local = self.store.local(req.share, req.path)
+        if not os.path.isdir(local):
+            raise FilesError(404, "ResourceNotFound", "The specified directory does not exist.")
+        return local
+
+    def _file(self, req) -> str:
+        self._share(req)
+        local = self.store.local(req.share, req.path)
+        if not req.path or not os.path.isfile(local):
+            raise FilesError(404, "ResourceNotFound", "The specified resource does not exist.")
+        return local
+
+    def _new_item(self, req) -> str:
+        """Local path of an item to create; its parent directory must exist."""
+        self._share(req)
+        if not req.path:
+            raise FilesError(400, "InvalidUri", "No file or directory name.")
+        local = self.store.local(req.share, req.path)
+        if not os.path.isdir(os.path.dirname(local)):
+            raise FilesError(404, "ParentNotFound", "The specified parent path does not exist.")
+        return local
+
+    def _props(self, req, local: str, status: int = 200, is_dir: bool = False) -> Response:
+        return Response(status, self.store.properties(req.share, req.path, os.stat(local), is_dir)
+                        + [("x-ms-request-server-encrypted", "true")])
+
+    # -- shares
+
+    def CreateShare(self, req):
+        try:
+            os.makedirs(self.store.root, exist_ok=True)
+            os.mkdir(self.store.local(req.share))
+        except FileExistsError:
+            raise FilesError(409, "ShareAlreadyExists", "The specified share already exists.") from None
+        self.store.touch(req.share, "")
+        return self._props(req, self.store.local(req.share), 201, True)
+
+    def DeleteShare(self, req):
+        shutil.rmtree(self._share(req))
+        self.store.forget(req.share)
+        return Response(202)
+
+    def GetShareProperties(self, req):
+        response = self._props(req, self._share(req), 200, True)
+        response.headers += [("x-ms-share-quota", "5120"), ("x-ms-enabled-protocols", "SMB"),
+                             ("x-ms-access-tier", "TransactionOptimized")]
+        return response
+
+    def GetFilePermission(self, req):
+        self._share(req)
+        if not req.headers.get("x-ms-file-permission-key"):
+            raise FilesError(400, "MissingRequiredHeader", "x-ms-file-permission-key is required.")
+        body = json.dumps({"permission": PERMISSION_SDDL}).encode()
+        return Response(200, [("Content-Type", "application/json")], body)
+
+    # -- directories
+
+    def CreateDirectory(self, req):
+        if not req.path:
+            self._share(req)
+            raise FilesError(409, "ResourceAlreadyExists", "The share root exists.")
+        local = self._new_item(req)
+        try:
+            os.mkdir(local)
+        except FileExistsError:
+            raise FilesError(409, "ResourceAlreadyExists", "The specified resource already exists.") from None
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 201, True)
+
+    def GetDirectoryProperties(self, req):
+        return self._props(req, self._dir(req), 200, True)
+
+    def SetDirectoryProperties(self, req):
+        local = self._dir(req)
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 200, True)
+
+    SetDirectoryMetadata = SetDirectoryProperties
+
+    def DeleteDirectory(self, req):
+        local = self._dir(req)
+        if not req.path:
+            raise FilesError(400, "InvalidUri", "The share root cannot be deleted.")
+        if os.listdir(local):
+            raise FilesError(409, "DirectoryNotEmpty", "The specified directory is not empty.")
+        os.rmdir(local)
+        self.store.forget(req.share, req.path)
+        return Response(202)
+
+    def ListDirectoriesAndFiles(self, req):
+        local = self._dir(req)
+        q = req.query
+        prefix, marker = q.get("prefix", ""), q.get("marker", "")
+        try:
+            limit = min(int(q.get("maxresults", self.page_size)), self.page_size)
+        except ValueError:
+            raise FilesError(400, "InvalidQueryParameterValue", "Bad maxresults.") from None
+        if limit < 1:
+            raise FilesError(400, "OutOfRangeQueryParameterValue", "maxresults must be >= 1.")
+        with os.scandir(local) as it:
+            names = sorted(e.name for e in it
+                           if e.name.startswith(prefix) and e.name > marker and listable(e.name))
+        page = names[:limit]
+        include = {x.strip().lower() for x in q.get("include", "").split(",") if x.strip()}
+        ext = req.headers.get("x-ms-file-extended-info", "").lower() == "true"
+        entries = "".join(self._entry(req, local, name, include, ext) for name in page)
+        return Response(200, [("Content-Type", "application/xml")],
+                        self._listing(req, q, limit, entries, page[-1] if len(names) > limit else ""))
+
+    def _entry(self, req, local: str, name: str, include: set, extended: bool) -> str:
+        """One <File> or <Directory> element of a listing."""
+        try:
+            st = os.stat(os.path.join(local, name))
+        except OSError:
+            return ""  # deleted meanwhile, or a broken symlink
+        is_dir = os.path.isdir(os.path.join(local, name))
+        rel = f"{req.path}/{name}" if req.path else name
+        props = "" if is_dir else f"<Content-Length>{st.st_size}</Content-Length>"
+        if "timestamps" in include:
+            lm = self.store.last_modified(req.share, rel, st)
+            props += "".join(f"<{t}>{smb_time(st.st_mtime)}</{t}>" for t in
+                             ("CreationTime", "LastAccessTime", "LastWriteTime", "ChangeTime"))
+            props += f"<Last-Modified>{http_date(lm)}</Last-Modified>"
+        if "etag" in include:
+            props += f"<Etag>{escape(etag(self.store.last_modified(req.share, rel, st), st.st_size))}</Etag>"
+        tag = "Directory" if is_dir else "File"
+        out = f"<{tag}><Name>{escape(name)}</Name>"
+        out += f"<FileId>{st.st_ino}</FileId>" if extended else ""
+        out += f"<Properties>{props}</Properties>" if props else "<Properties />"
+        if "attributes" in include:
+            out += f"<Attributes>{'Directory' if is_dir else 'Archive'}</Attributes>"
+        if "permissionkey" in include:
+            out += f"<PermissionKey>{PERMISSION_KEY}</PermissionKey>"
+        return out + f"</{tag}>"
+
+    def _listing(self, req, q: dict, limit: int, entries: str, next_marker: str) -> bytes:
+        attr = {'"': "&quot;"}
+        head = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint='
+                f'"http://{escape(req.host, attr)}/{escape(req.account, attr)}/" ShareName='
+                f'"{escape(req.share, attr)}" DirectoryPath="{escape(req.path, attr)}">')
+        for tag, key in (("Marker", "marker"), ("Prefix", "prefix")):
+            head += f"<{tag}>{escape(q[key])}</{tag}>" if q.get(key) else ""
+        head += f"<MaxResults>{limit}</MaxResults>" if "maxresults" in q else ""
+        tail = f"<NextMarker>{escape(next_marker)}</NextMarker>" if next_marker else "<NextMarker />"
+        return (head + f"<Entries>{entries}</Entries>{tail}</EnumerationResults>").encode("utf-8")
+
+    # -- files
+
+    def CreateFile(self, req):
+        local = self._new_item(req)
+        try:
+            length = int(req.headers["x-ms-content-length"])
+        except (KeyError, ValueError):
+            raise FilesError(400, "MissingRequiredHeader", "x-ms-content-length is required.") from None
+        if length < 0:
+            raise FilesError(400, "InvalidHeaderValue", "Negative x-ms-content-length.")
+        if os.path.isdir(local):
+            raise FilesError(409, "ResourceTypeMismatch", "A directory has this name.")
+        with open(local, "wb") as f:
+            f.truncate(length)
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 201)
+
+    def GetFileProperties(self, req):
+        local = self._file(req)
+        response = self._props(req, local)
+        response.headers += [("x-ms-type", "File"), ("Content-Type", "application/octet-stream")]
+        response.head_length = os.path.getsize(local)
+        return response
+
+    def GetFile(self, req):
+        response = self.GetFileProperties(req)
+        size = response.head_length
+        rng = parse_range(req.headers.get("x-ms-range") or req.headers.get("Range") or "")
+        if rng is None:
+            response.file_part = (self.store.local(req.share, req.path), 0, size)
+            return response
+        first, last = rng[0], min(rng[1] if rng[1] is not None else size - 1, size - 1)
+        if first >= size:
+            raise FilesError(416, "InvalidRange", "The range is not satisfiable.")
+        response.status = 206
+        response.headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
+        response.file_part = (self.store.local(req.share, req.path), first, last - first + 1)
+        response.head_length = last - first + 1
+        return response
+
+    def _write(self, req, local: str, first: int, data: bytes) -> Response:
+        with open(local, "r+b") as f:
+            f.seek(first)
+            f.write(data)
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 201)
+
+    def _target_range(self, local: str, headers):
+        first, last = exact_range(headers, "x-ms-range")
+        if last >= os.path.getsize(local):
+            raise FilesError(416, "InvalidRange", "The range is beyond the end of the file.")
+        return first, last
+
+    def PutRange(self, req):
+        local = self._file(req)
+        first, last = self._target_range(local, req.headers)
+        mode = req.headers.get("x-ms-write", "").lower()
+        if mode == "clear":
+            with open(local, "r+b") as f:
+                f.seek(first)
+                for offset in range(first, last + 1, 1 << 20):
+                    f.write(bytes(min(1 << 20, last + 1 - offset)))
+            self.store.touch(req.share, req.path)
+            return self._props(req, local, 201)
+        if mode != "update":
+            raise FilesError(400, "InvalidHeaderValue", "x-ms-write must be update or clear.")
+        if len(req.body) != last - first + 1 or len(req.body) > MAX_RANGE:
+            raise FilesError(400, "InvalidHeaderValue", "The body does not match x-ms-range.")
+        return self._write(req, local, first, req.body)
+
+    def PutRangeFromURL(self, req):
+        local = self._file(req)
+        first, last = self._target_range(local, req.headers)
+        s_first, s_last = exact_range(req.headers, "x-ms-source-range")
+        if s_last - s_first != last - first or last - first + 1 > MAX_RANGE:
+            raise FilesError(400, "InvalidHeaderValue", "x-ms-range and x-ms-source-range differ.")
+        status, data, code = fetch_source(req.headers["x-ms-copy-source"],
+                                          f"bytes={s_first}-{s_last}")
+        if status not in (200, 206) or len(data) != last - first + 1:
+            raise FilesError(status if 400 <= status < 600 else 502, "CannotVerifyCopySource",
+                             f"The copy source answered {status} {code}, {len(data)} bytes.")
+        return self._write(req, local, first, data)
+
+    def SetFileProperties(self, req):
+        local = self._file(req)
+        length = req.headers.get("x-ms-content-length")
+        if length:
+            if not length.isdigit():
+                raise FilesError(400, "InvalidHeaderValue", "Bad x-ms-content-length.")
+            os.truncate(local, int(length))
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 200)
+
+    SetFileMetadata = SetFileProperties
+
+    def DeleteFile(self, req):
+        os.remove(self._file(req))
+        self.store.forget(req.share, req.path)
+        return Response(202)
+
+
+# ---- HTTP ----------------------------------------------------------------------------------
+
+class Request:
+    """What an operation needs of a request."""
+
+    def __init__(self, method, account, share, path, query, headers, body, host):
+        self.method, self.account, self.share, self.path = method, account, share, path
+        self.query, self.headers, self.body, self.host = query, headers, body, host
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "azcopy-runner-files-server"
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # the JSON log replaces http.server's own (it would print SAS tokens)
+
+    def _read_body(self) -> bytes:
+        """The whole request body (Content-Length or chunked), so keep-alive stays in step."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _authorize(self, op, account, share, path, query):
+        """(sas_ok, error): checks the SAS for OP (signature and window only when OP is None)."""
+        srv = self.server
+        if srv.no_auth:
+            return None, None
+        try:
+            if op is None:
+                sas.check_signature(query, srv.account, srv.key, share, path)
+            else:
+                level, perms, service_resources = OPERATIONS[op]
+                sas.authorize(query, srv.account, srv.key, share, path, level, perms,
+                              service_resources, self.client_address[0])
+            return True, None
+        except sas.SasError as e:
+            return False, FilesError(403, e.code, e.message)
+
+    def _dispatch(self, body: bytes) -> Response:
+        """The answer to the current request; sets self.op and self.sas_ok for the log."""
+        raw_path, _, raw_query = self.path.partition("?")
+        query = parse_query(raw_query)
+        account, share, path = split_path(raw_path)
+        if account != self.server.account:
+            raise FilesError(400, "InvalidUri", "Unknown account.")
+        self.op = classify(self.command, path, query, self.headers) if share else None
+        self.sas_ok, refusal = self._authorize(self.op, account, share, path, query)
+        if self.op is None:
+            raise FilesError(501, "NotImplemented", "This test server does not serve this operation.")
+        if refusal:
+            raise refusal
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        req = Request(self.command, account, share, path, query, self.headers, body, host)
+        return getattr(self.server.files, self.op)(req)
+
+    def _error_response(self, e: FilesError) -> Response:
+        body = ('<?xml version="1.0" encoding="utf-8"?><Error><Code>%s</Code><Message>%s'
+                "</Message></Error>" % (escape(e.code), escape(e.message))).encode()
+        return Response(e.status, [("x-ms-error-code", e.code),
+                                   ("Content-Type", "application/xml")], body)
+
+    def _send(self, response: Response):
+        self.send_response(response.status)  # adds Date and Server
+        version = self.headers.get("x-ms-version") or SERVICE_VERSION
+        for k, v in response.headers + [("x-ms-request-id", str(uuid.uuid4())),
+                                        ("x-ms-version", version)]:
+            self.send_header(k, v)
+        length = len(response.body) if response.file_part is None else response.file_part[2]
+        if self.command == "HEAD":
+            length = response.head_length if response.head_length is not None else 0
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if response.file_part is None:
+            self.wfile.write(response.body)
+            return
+        path, offset, remaining = response.file_part
+        with open(path, "rb") as f:
+            f.seek(offset)
+            while remaining > 0:
+                chunk = f.read(min(remaining, 1 << 20)) or bytes(min(remaining, 1 << 20))
+                self.wfile.write(chunk)
+                remaining -= len(chunk)
+
+    def _handle(self):
+        started = time.monotonic()
+        self.op, self.sas_ok, error = None, None, ""
+        try:
+            try:
+                body = self._read_body()
+            except ValueError:
+                self.close_connection = True  # the stream is out of step: end it after the answer
+                raise FilesError(400, "InvalidHeaderValue", "Bad Content-Length or chunk.") from None
+            response = self._dispatch(body)
+        except FilesError as e:
+            response = self._error_response(e)
+        except Exception as e:  # noqa: BLE001 - a bug or a disk error: answer 500, keep serving
+            response = self._error_response(FilesError(500, "InternalError", type(e).__name__))
+        if response.status >= 400:
+            error = dict(response.headers).get("x-ms-error-code", "")
+        self._send(response)
+        raw_path, _, raw_query = self.path.partition("?")
+        fields = dict(method=self.command, path=raw_path, query=raw_query, op=self.op,
+                      status=response.status, error=error, sas_ok=self.sas_ok,
+                      unknown=response.status == 501,
+                      ms=round((time.monotonic() - started) * 1000, 1))
+        if self.headers.get("x-ms-copy-source"):
+            fields["copy_source"] = self.headers["x-ms-copy-source"]
+        self.server.log.write(**fields)
+
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = do_OPTIONS = do_PATCH = _handle
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(data_dir: str, host: str = "127.0.0.1", port: int = 0, log=None,
+                page_size: int = 5000, account: str = sas.EMULATOR_ACCOUNT,
+                key: str = sas.EMULATOR_KEY, no_auth: bool = False) -> Server:
+    """A bound, not yet serving Files server (call serve_forever)."""
+    os.makedirs(data_dir, exist_ok=True)
+    server = Server((host, port), Handler)
+    server.files = Files(Store(data_dir), page_size)
+    server.log = Log(log)
+    server.account, server.key, server.no_auth = account, key, no_auth
+    return server
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 (default): a free port")
+    parser.add_argument("--data-dir", required=True, help="one folder per share")
+    parser.add_argument("--log", help="JSON-lines request log (default: stderr)")
+    parser.add_argument("--page-size", type=int, default=5000, help="list page size")
+    parser.add_argument("--account", default=sas.EMULATOR_ACCOUNT)
+    parser.add_argument("--key", default=sas.EMULATOR_KEY, help="base64 account key")
+    parser.add_argument("--no-auth", action="store_true", help="skip SAS checks (debugging)")
+    args = parser.parse_args(argv)
+    if args.page_size < 1:
+        parser.error("--page-size must be >= 1")
+    server = make_server(args.data_dir, args.host, args.port, args.log, args.page_size,
+                         args.account, args.key, args.no_auth)
+
+    def stop(_signum, _frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = server.server_address[:2]
+    print(f"listening {host}:{port}", flush=True)
+    server.serve_forever(poll_interval=0.2)
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
