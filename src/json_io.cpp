@@ -70,6 +70,7 @@ json to_json_value(const AzCopySummary& s) {
               {"failed_files", std::move(failed)},
               {"failed_files_omitted", s.failed_files_omitted},
               {"messages", s.messages},
+              {"empty_folders_not_processed", s.empty_folders_not_processed},
               {"raw_summary", s.raw_summary}};
 }
 
@@ -119,6 +120,7 @@ AzCopySummary summary_from_value(const json& j) {
   }
   s.failed_files_omitted = j.value("failed_files_omitted", std::int64_t{0});
   s.messages = j.value("messages", std::vector<std::string>{});
+  s.empty_folders_not_processed = j.value("empty_folders_not_processed", false);
   s.raw_summary = j.value("raw_summary", std::string());
   return s;
 }

@@ -273,7 +273,10 @@ struct SummaryFields {
   std::int64_t total_transfers = 0;
   std::int64_t file_transfers = 0;
   std::int64_t transfers_completed = 0;
+  std::int64_t folder_transfers = 0;  ///< FolderPropertyTransfers (folders among TotalTransfers).
   std::int64_t folders_completed = 0;
+  std::int64_t folders_failed = 0;
+  std::int64_t folders_skipped = 0;
   std::int64_t transfers_failed = 0;
   std::int64_t transfers_skipped = 0;
   std::int64_t bytes_transferred = 0;
@@ -295,7 +298,10 @@ enum class SummaryKey {
   TotalTransfers,
   FileTransfers,
   TransfersCompleted,
+  FolderPropertyTransfers,
   FoldersCompleted,
+  FoldersFailed,
+  FoldersSkipped,
   TransfersFailed,
   TransfersSkipped,
   TotalBytesTransferred,
@@ -306,7 +312,7 @@ enum class SummaryKey {
 };
 
 SummaryKey summary_key(std::string_view k) noexcept {
-  static constexpr std::array<std::pair<std::string_view, SummaryKey>, 15> kKeys{{
+  static constexpr std::array<std::pair<std::string_view, SummaryKey>, 18> kKeys{{
       {"JobID", SummaryKey::JobId},
       {"JobStatus", SummaryKey::JobStatus},
       {"ErrorMsg", SummaryKey::ErrorMsg},
@@ -314,7 +320,10 @@ SummaryKey summary_key(std::string_view k) noexcept {
       {"TotalTransfers", SummaryKey::TotalTransfers},
       {"FileTransfers", SummaryKey::FileTransfers},
       {"TransfersCompleted", SummaryKey::TransfersCompleted},
+      {"FolderPropertyTransfers", SummaryKey::FolderPropertyTransfers},
       {"FoldersCompleted", SummaryKey::FoldersCompleted},
+      {"FoldersFailed", SummaryKey::FoldersFailed},
+      {"FoldersSkipped", SummaryKey::FoldersSkipped},
       {"TransfersFailed", SummaryKey::TransfersFailed},
       {"TransfersSkipped", SummaryKey::TransfersSkipped},
       {"TotalBytesTransferred", SummaryKey::TotalBytesTransferred},
@@ -515,8 +524,17 @@ class SummaryHandler {
         f_.transfers_completed = value;
         f_.has_counters = true;
         break;
+      case SummaryKey::FolderPropertyTransfers:
+        f_.folder_transfers = value;
+        break;
       case SummaryKey::FoldersCompleted:
         f_.folders_completed = value;
+        break;
+      case SummaryKey::FoldersFailed:
+        f_.folders_failed = value;
+        break;
+      case SummaryKey::FoldersSkipped:
+        f_.folders_skipped = value;
         break;
       case SummaryKey::TransfersFailed:
         f_.transfers_failed = value;
@@ -1073,7 +1091,7 @@ struct TextBlock {
   std::string job_id;
   int labels = 0;
   bool final_status = false;
-  std::optional<std::int64_t> total, file_transfers;
+  std::optional<std::int64_t> total, file_transfers, folder_transfers;
   std::optional<std::int64_t> files_completed, folders_completed, all_completed;
   std::optional<std::int64_t> files_failed, folders_failed, all_failed;
   std::optional<std::int64_t> files_skipped, folders_skipped, all_skipped;
@@ -1126,6 +1144,8 @@ bool read_label_line(std::string_view line, TextBlock& block) {
     block.total = counter();
   } else if (label == "number of file transfers") {
     block.file_transfers = counter();
+  } else if (label == "number of folder property transfers") {
+    block.folder_transfers = counter();
   } else if (label == "number of file transfers completed") {
     block.files_completed = counter();
   } else if (label == "number of folder transfers completed") {
@@ -1175,7 +1195,10 @@ SummaryFields fields_from_block(const TextBlock& block) {
   f.file_transfers = block.file_transfers.value_or(0);
   f.transfers_completed =
       combine(block.all_completed, block.files_completed, block.folders_completed);
+  f.folder_transfers = block.folder_transfers.value_or(0);
   f.folders_completed = block.folders_completed.value_or(0);
+  f.folders_failed = block.folders_failed.value_or(0);
+  f.folders_skipped = block.folders_skipped.value_or(0);
   f.transfers_failed = combine(block.all_failed, block.files_failed, block.folders_failed);
   f.transfers_skipped = combine(block.all_skipped, block.files_skipped, block.folders_skipped);
   f.bytes_transferred = block.bytes_transferred.value_or(0);  // older `jobs show`: no such line
@@ -1401,6 +1424,8 @@ class OutputParser {
       if (istarts_with(trim(env.content), "WARN:")) {
         ++warnings_;
         add_message(trim(env.content));
+      } else {
+        empty_folders_check(env.content);
       }
     }
   }
@@ -1517,6 +1542,7 @@ class OutputParser {
       return;
     }
     if (istarts_with(line, "INFO:")) {
+      empty_folders_check(line);
       return;
     }
     not_found_check(line);
@@ -1566,6 +1592,17 @@ class OutputParser {
     messages_.push_back(std::move(m));
   }
 
+  /// AzCopy's notice that empty folders are dropped (printed before the job id when a side has
+  /// no full folder support: Blob in COOL, RESTORE, uploads and downloads).
+  void empty_folders_check(std::string_view text) {
+    if (empty_folders_ ||
+        text.find("empty folders will not be processed") == std::string_view::npos) {
+      return;
+    }
+    empty_folders_ = true;
+    empty_folders_notice_ = redact_prefix(trim(text), kMaxExcerptBytes);
+  }
+
   void not_found_check(std::string_view text) {
     if (!is_not_found_text(text)) {
       return;
@@ -1603,6 +1640,8 @@ class OutputParser {
       }
       out.summary = build_summary(c, out);
     }
+    out.empty_folders_not_processed = empty_folders_;
+    out.empty_folders_notice = empty_folders_notice_;
     out.warnings = warnings_;
     out.errors = errors_;
     out.messages = messages_;
@@ -1610,13 +1649,34 @@ class OutputParser {
       out.summary->warnings = warnings_;
       out.summary->errors = errors_;
       out.summary->messages = std::move(messages_);
+      if (empty_folders_) {
+        detail::note_empty_folders(*out.summary, empty_folders_notice_);
+      }
     }
     extra.not_found_text = std::move(not_found_text_);
     extra.not_found_job_id = std::move(not_found_job_id_);
     return out;
   }
 
-  AzCopySummary build_summary(Candidate& c, const detail::ParsedOutput& out) {
+  /// Folders among TransfersCompleted. `azcopy jobs show` reports FoldersCompleted, -Failed
+  /// and -Skipped as 0 whatever happened (the copying process alone counts them; seen on
+  /// 10.18 and 10.32): of a job whose every transfer completed, every folder transfer did; of
+  /// any other, the number is unknown and ParsedOutput::uncounted_folders says so.
+  static std::int64_t folders_completed(const SummaryFields& f, AzCopyJobState state,
+                                        detail::ParsedOutput& out) {
+    const bool uncounted = f.folder_transfers > 0 && f.folders_completed == 0 &&
+                           f.folders_failed == 0 && f.folders_skipped == 0;
+    if (!uncounted || !is_terminal(state)) {
+      return f.folders_completed;
+    }
+    if (f.job_status == "Completed" && f.transfers_completed == f.total_transfers) {
+      return f.folder_transfers;
+    }
+    out.uncounted_folders = f.folder_transfers;
+    return 0;
+  }
+
+  AzCopySummary build_summary(Candidate& c, detail::ParsedOutput& out) {
     const SummaryFields& f = c.fields;
     AzCopySummary s;
     if (is_valid_job_id(f.job_id)) {
@@ -1630,7 +1690,8 @@ class OutputParser {
     } else {
       s.state = map_azcopy_status(f.job_status);
     }
-    s.files_transferred = std::max<std::int64_t>(0, f.transfers_completed - f.folders_completed);
+    s.files_transferred =
+        std::max<std::int64_t>(0, f.transfers_completed - folders_completed(f, s.state, out));
     s.bytes_transferred = f.bytes_transferred;
     s.failed_transfers = f.transfers_failed;
     s.skipped_transfers = f.transfers_skipped;
@@ -1666,6 +1727,8 @@ class OutputParser {
   bool end_of_job_ = false;
   bool job_not_found_ = false;
   bool cancel_prompt_ = false;
+  bool empty_folders_ = false;
+  std::string empty_folders_notice_;
   std::int64_t warnings_ = 0;
   std::int64_t errors_ = 0;
   std::vector<std::string> messages_;
@@ -1769,6 +1832,18 @@ AzCopySummary parse_summary(std::string_view output) {
 }
 
 namespace detail {
+
+void note_empty_folders(AzCopySummary& summary, const std::string& notice) {
+  summary.empty_folders_not_processed = true;
+  auto& m = summary.messages;
+  if (notice.empty() || std::find(m.begin(), m.end(), notice) != m.end()) {
+    return;
+  }
+  m.insert(m.begin(), notice);
+  if (m.size() > kMaxMessages) {
+    m.erase(m.begin() + 1);  // the oldest of the others
+  }
+}
 
 ParsedOutput parse_output(std::string_view output) {
   Extra extra;

@@ -28,7 +28,18 @@ struct ParsedOutput {
   std::optional<TimePoint> first_timestamp;  ///< Earliest TimeStamp (JSON only).
   std::optional<TimePoint> last_timestamp;   ///< Latest TimeStamp (JSON only).
   std::optional<TimePoint> end_timestamp;    ///< TimeStamp of the EndOfJob message.
+  /// Folder transfers of a terminal summary whose completed folders AzCopy did not count
+  /// (`jobs show`): summary->files_transferred may include up to this many folders.
+  std::int64_t uncounted_folders = 0;
+  /// AzCopy said "Any empty folders will not be processed" (a side without full folder
+  /// support, such as Blob): empty source directories are not copied, and no count shows it.
+  bool empty_folders_not_processed = false;
+  std::string empty_folders_notice;  ///< That message, verbatim (redacted).
 };
+
+/// Marks @p summary as a job whose empty folders AzCopy did not process, and puts AzCopy's
+/// @p notice first among its messages (once; the bound on messages is kept).
+void note_empty_folders(AzCopySummary& summary, const std::string& notice);
 
 /// Parses a whole output. Never throws anything but std::bad_alloc.
 ParsedOutput parse_output(std::string_view output);

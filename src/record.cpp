@@ -26,7 +26,8 @@ std::string record_to_json(const JobRecord& r) {
          {"last_state", std::string(to_string(r.last_state))},
          {"resumes", r.resumes},
          {"cancel_requested", r.cancel_requested},
-         {"process_dir", r.process_dir}};
+         {"process_dir", r.process_dir},
+         {"empty_folders_notice", r.empty_folders_notice}};
   if (r.exit) {
     j["exit"] = json{{"exit_code", r.exit->exit_code}, {"signal", r.exit->signal}};
   }
@@ -52,6 +53,7 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
     r.resumes = j.value("resumes", std::int64_t{0});
     r.process_dir = j.value("process_dir", std::string());
     r.cancel_requested = j.value("cancel_requested", false);
+    r.empty_folders_notice = j.value("empty_folders_notice", std::string());
     if (j.contains("exit") && j["exit"].is_object()) {
       r.exit = ExitStatus{j["exit"].value("exit_code", -1), j["exit"].value("signal", 0)};
     }

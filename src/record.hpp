@@ -31,6 +31,9 @@ struct JobRecord {
   bool cancel_requested = false;         ///< cancel() was called for the job.
   std::string process_dir;               ///< Output files of the current process (a resume
                                          ///< writes into <log_dir>/resume-N); "" = log_dir.
+  /// AzCopy's "Any empty folders will not be processed" notice, as printed before the job id
+  /// (redacted); "" when it did not print it. `jobs show` does not repeat it.
+  std::string empty_folders_notice;
 
   [[nodiscard]] std::filesystem::path dir() const { return ref.log_dir; }
   [[nodiscard]] std::filesystem::path output_dir() const {

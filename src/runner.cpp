@@ -193,6 +193,8 @@ struct Observation {
   std::string reason;
   bool resumable = false;
   TimePoint at{};
+  /// Folder transfers that `jobs show` did not count (see ParsedOutput::uncounted_folders).
+  std::int64_t uncounted_folders = 0;
 };
 
 class AzCopyRunner::Impl {
@@ -446,6 +448,9 @@ class AzCopyRunner::Impl {
     if (start_output.log_file) {
       record.ref.azcopy_log_file = redact(*start_output.log_file);
     }
+    if (!start_output.empty_folders_notice.empty()) {
+      record.empty_folders_notice = start_output.empty_folders_notice;
+    }
     // Move the output next to the job's record: <root>/<job id>, or <root>/<job id>/resume-N.
     record.process_dir = dir.string();
     if (dir == staging) {
@@ -612,6 +617,7 @@ class AzCopyRunner::Impl {
     }
     obs.summary = std::move(parsed.summary);
     obs.summary->job_id = job_id;
+    obs.uncounted_folders = parsed.uncounted_folders;
     obs.state = obs.summary->state;
     if (obs.state == AzCopyJobState::Running && obs.record && liveness == Liveness::Dead &&
         obs.record->cancel_requested) {
@@ -635,7 +641,7 @@ class AzCopyRunner::Impl {
       obs.summary->messages.push_back(obs.reason);
     }
     if (obs.record && is_terminal(obs.state) && obs.reason.empty()) {
-      finalize(*obs.record, *obs.summary, obs.at);
+      finalize(*obs.record, *obs.summary, obs.at, obs.uncounted_folders);
     }
     return obs;
   }
@@ -1106,14 +1112,35 @@ class AzCopyRunner::Impl {
     return s;
   }
 
+  /// Whether the job's own last summary (the EndOfJob of the process the runner started)
+  /// counted its folders and tells the same outcome as the plan's (`jobs show`).
+  [[nodiscard]] static bool own_counts_folders(const detail::ParsedOutput& own,
+                                               const AzCopySummary& plan) {
+    return own.end_of_job && own.summary && own.uncounted_folders == 0 &&
+           own.summary->job_id == plan.job_id && own.summary->raw_status == plan.raw_status &&
+           own.summary->total_transfers == plan.total_transfers &&
+           own.summary->failed_transfers == plan.failed_transfers &&
+           own.summary->skipped_transfers == plan.skipped_transfers;
+  }
+
   /// Completes a terminal summary with what the job's own output says, and keeps it.
-  void finalize(detail::JobRecord& record, AzCopySummary& summary, TimePoint observed_at) {
+  /// @p uncounted_folders: folder transfers whose outcome `jobs show` did not count.
+  void finalize(detail::JobRecord& record, AzCopySummary& summary, TimePoint observed_at,
+                std::int64_t uncounted_folders = 0) {
     summary.job_id = record.ref.job_id;
     if (!summary.started_at) {
       summary.started_at = record.ref.started_at;
     }
+    std::string empty_folders_notice = record.empty_folders_notice;
     if (auto tail = detail::read_tail(record.stdout_path(), kStdoutTailBytes)) {
       const auto own = detail::parse_output(*tail);
+      if (empty_folders_notice.empty()) {
+        empty_folders_notice = own.empty_folders_notice;
+      }
+      if (uncounted_folders > 0 && own_counts_folders(own, summary)) {
+        summary.files_transferred = own.summary->files_transferred;
+        uncounted_folders = 0;
+      }
       summary.warnings = std::max(summary.warnings, own.warnings);
       summary.errors = std::max(summary.errors, own.errors);
       for (const auto& m : own.messages) {
@@ -1129,6 +1156,15 @@ class AzCopyRunner::Impl {
       if (own.first_timestamp && record.resumes == 0) {
         summary.started_at = own.first_timestamp;
       }
+    }
+    if (!empty_folders_notice.empty()) {
+      detail::note_empty_folders(summary, empty_folders_notice);
+    }
+    if (uncounted_folders > 0 && summary.messages.size() < kMaxMessages) {
+      summary.messages.push_back(
+          "files_transferred may count up to " + std::to_string(uncounted_folders) +
+          " folders: 'azcopy jobs show' does not say how many folder transfers completed, and "
+          "the job's own output is not available");
     }
     if (!summary.finished_at) {
       summary.finished_at = observed_at;

@@ -120,6 +120,12 @@ struct AzCopySummary {
   std::vector<FailedFile> failed_files;  ///< At most kMaxFailedFiles entries.
   std::int64_t failed_files_omitted = 0;  ///< Failed entries seen beyond the bound.
   std::vector<std::string> messages;      ///< Redacted error/warning texts (bounded).
+  /// AzCopy said "Any empty folders will not be processed, because source and/or destination
+  /// doesn't have full folder support" (Blob has no folders: COOL, RESTORE, uploads,
+  /// downloads). Empty directories of the source are then not copied, and no count above
+  /// shows it; the notice is also the first of `messages`. Known from the output of the
+  /// AzCopy process the runner started (kept in the job's record); `jobs show` does not say it.
+  bool empty_folders_not_processed = false;
 };
 
 /// Bounds on what a summary keeps.

@@ -38,6 +38,11 @@ inline std::string fixture(const std::string& version, const std::string& name) 
   return out.str();
 }
 
+/// A recorded output of tests/data/azcopy-folders (jobs that transfer folders).
+inline std::string folder_fixture(const std::string& version, const std::string& name) {
+  return fixture("../azcopy-folders/" + version, name);
+}
+
 /// A case of the fixture manifest (command, exit_code, job_id, expect).
 inline nlohmann::json manifest_case(const std::string& version, const std::string& name) {
   return nlohmann::json::parse(fixture(version, "manifest.json")).at("cases").at(name);
