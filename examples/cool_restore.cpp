@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: MIT
-// A COOL-style operation then its RESTORE, verified the way the Euphrosyne service does it:
-// start the copy, wait with a progress callback, then compare the summary with the figures
-// computed from the source (files and bytes). Any mismatch is a failure.
+// COOL then RESTORE, as the Euphrosyne service runs them, verified the way it verifies them:
+// start the copy, wait with a progress callback, then compare the summary with the figures the
+// service computes from its own inventory of the project (files and bytes). Any mismatch is a
+// failure.
 //
-//   example_cool_restore SOURCE_DIR CONTAINER_URL SAS RESTORE_DIR
+//   example_cool_restore FILE_ENDPOINT SHARE PROJECT BLOB_ENDPOINT CONTAINER RESTORE_SHARE SAS
+//                        PROJECT_DIR
 //
-// Against Azurite (no Azure Files emulator exists) COOL is LocalBlob and RESTORE BlobLocal.
-// In production the same code runs with the Files share as source:
-//   COOL:    from_to = "FileBlob", source
-//   https://<acct>.file.core.windows.net/<share>/<project>?<sas>
-//            destination https://<acct>.blob.core.windows.net/<container>/<project>?<sas>
-//   RESTORE: from_to = "BlobFile", the other way round, overwrite = "ifSourceNewer".
+//   COOL:    a Files share to a Blob container, from_to = "FileBlob"
+//            from <FILE_ENDPOINT>/<SHARE>/<PROJECT>/*?<SAS>
+//            to   <BLOB_ENDPOINT>/<CONTAINER>/<PROJECT>?<SAS>
+//   RESTORE: back into a fresh share, from_to = "BlobFile", overwrite = "ifSourceNewer"
+//            from <BLOB_ENDPOINT>/<CONTAINER>/<PROJECT>?<SAS>
+//            to   <FILE_ENDPOINT>/<RESTORE_SHARE>?<SAS>
+//            (which makes <RESTORE_SHARE>/<PROJECT>/...)
+//
+// An endpoint is https://<account>.file.core.windows.net / .blob.core.windows.net in production
+// (locally: scripts/storage.sh, docs/EMULATORS.md). SAS is an account SAS valid on both services
+// (ss=bf). PROJECT_DIR is the project's tree as the service knows it, here read from disk; the
+// expected figures are computed from it. Nothing printed contains a SAS.
 #include <azcopy_runner/azcopy_runner.hpp>
 
 #include <chrono>
@@ -24,17 +32,21 @@ using namespace azcopy_runner;
 
 namespace {
 
+/// What a copy of the project must transfer, from the service's inventory.
 struct Expected {
   std::int64_t files = 0;
   std::int64_t bytes = 0;
+  std::int64_t empty_dirs = 0;  ///< Blob has no folders: these cannot make the round trip.
 };
 
-Expected count(const fs::path& root) {
+Expected inventory(const fs::path& root) {
   Expected e;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (entry.is_regular_file()) {
       ++e.files;
       e.bytes += static_cast<std::int64_t>(entry.file_size());
+    } else if (entry.is_directory() && fs::is_empty(entry.path())) {
+      ++e.empty_dirs;
     }
   }
   return e;
@@ -47,7 +59,7 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
   const AzCopyJobRef job = runner.start_copy(source, destination, options);
   std::cout << name << ": job " << job.job_id << " (command: ";
   for (const auto& arg : job.command) {
-    std::cout << arg << ' ';  // redacted: no SAS here
+    std::cout << arg << ' ';  // redacted by the runner: no SAS here
   }
   std::cout << ")\n";
   const AzCopySummary s = runner.wait(job.job_id, std::chrono::hours(2),
@@ -76,6 +88,17 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
     std::cout << name << ": " << s.failed_transfers << " failed transfers\n";
     ok = false;
   }
+  // Between Files and Blob AzCopy drops empty directories and no figure above shows it: only
+  // its notice does. Not an error, but the service must tell the user.
+  if (s.empty_folders_not_processed) {
+    std::cout << name << ": AzCopy says empty folders are not processed (Blob has no folders)";
+    if (expected.empty_dirs > 0) {
+      std::cout << ": " << expected.empty_dirs << " empty director"
+                << (expected.empty_dirs == 1 ? "y" : "ies")
+                << " of the project not copied, missing after RESTORE";
+    }
+    std::cout << "\n";
+  }
   std::cout << name << (ok ? ": verified" : ": VERIFICATION FAILED") << " (" << s.files_transferred
             << " files, " << s.bytes_transferred << " bytes)\n";
   return ok;
@@ -84,42 +107,50 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: example_cool_restore SOURCE_DIR CONTAINER_URL SAS RESTORE_DIR\n";
+  if (argc != 9) {
+    std::cerr << "usage: example_cool_restore FILE_ENDPOINT SHARE PROJECT BLOB_ENDPOINT CONTAINER "
+                 "RESTORE_SHARE SAS PROJECT_DIR\n";
     return 2;
   }
-  const fs::path source = argv[1];
-  const std::string container = argv[2];
-  const std::string sas = argv[3];
-  const fs::path restore_dir = argv[4];
+  const std::string file_endpoint = argv[1];
+  const std::string share = argv[2];
+  const std::string project = argv[3];
+  const std::string blob_endpoint = argv[4];
+  const std::string container = argv[5];
+  const std::string restore_share = argv[6];
+  const std::string sas = argv[7];
+  const fs::path project_dir = argv[8];
   try {
     AzCopyRunner runner(RunnerConfig::from_env());
-    const Expected expected = count(source);
-    std::cout << "source: " << expected.files << " files, " << expected.bytes << " bytes\n";
+    const Expected expected = inventory(project_dir);
+    std::cout << "project " << project << ": " << expected.files << " files, " << expected.bytes
+              << " bytes, empty directories: " << expected.empty_dirs << "\n";
 
+    // COOL: the project's contents ("/*") into <container>/<project>.
+    const std::string blob_project = blob_endpoint + "/" + container + "/" + project + "?" + sas;
     CopyOptions cool;
-    cool.from_to = "LocalBlob";  // production: "FileBlob"
+    cool.from_to = "FileBlob";
     cool.overwrite = "true";
     const bool cooled =
-        run_and_verify(runner, "COOL", source.string(), container + "?" + sas, cool, expected);
+        run_and_verify(runner, "COOL", file_endpoint + "/" + share + "/" + project + "/*?" + sas,
+                       blob_project, cool, expected);
 
-    CopyOptions restore;
-    restore.from_to = "BlobLocal";  // production: "BlobFile"
-    restore.overwrite = "ifSourceNewer";
-    fs::create_directories(restore_dir);
-    const std::string project = container + "/" + source.filename().string() + "?" + sas;
-    const bool restored =
-        run_and_verify(runner, "RESTORE", project, restore_dir.string(), restore, expected);
-
-    // The restored tree must be the source tree.
-    const Expected back = count(restore_dir / source.filename());
-    const bool same = back.files == expected.files && back.bytes == expected.bytes;
-    if (!same) {
-      std::cout << "restored tree: " << back.files << " files, " << back.bytes << " bytes\n";
+    // RESTORE: <container>/<project> into the (empty) restore share, as <restore share>/<project>.
+    // Only after a verified COOL: the service never restores what it could not check.
+    bool restored = false;
+    if (cooled) {
+      CopyOptions restore;
+      restore.from_to = "BlobFile";
+      restore.overwrite = "ifSourceNewer";
+      restored = run_and_verify(runner, "RESTORE", blob_project,
+                                file_endpoint + "/" + restore_share + "?" + sas, restore, expected);
     }
-    return cooled && restored && same ? 0 : 1;
+    return cooled && restored ? 0 : 1;
   } catch (const AzCopyError& e) {
     std::cerr << e.type_name() << ": " << e.what() << "\n" << e.excerpt() << "\n";
+    return 1;
+  } catch (const std::exception& e) {  // e.g. PROJECT_DIR unreadable
+    std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
 }

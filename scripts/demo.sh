@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# The main job, end to end: upload a generated tree of files to a local Azurite blob emulator with
-# the azcopy-runner CLI and the real AzCopy 10.32.2, then check what arrived.
+# The main job, end to end: the production path of the Euphrosyne service, on local storage.
 #
 #   1. scripts/setup.sh; build the CLI with the `default` preset (build/default/tools/azcopy-runner);
-#   2. start Azurite on a free port; generate the source tree in a temp dir (random data, nested
-#      folders, a file name with a space, an empty file);
-#   3. make a container and run
-#        azcopy-runner copy <src> "<container url>?<SAS>" --from-to LocalBlob --wait
-#      with AZCOPY_PATH=<AzCopy 10.32.2> and AZCOPY_WORK_DIR=<temp dir>;
-#   4. compare the container's listing (names and sizes) with the source, and one blob byte for
-#      byte; stop Azurite and remove the temp dir.
+#   2. scripts/storage.sh: Azurite behind the from-URL proxy, and the Azure Files test server
+#      (docs/EMULATORS.md), on free loopback ports;
+#   3. a share holding a generated project tree: nested folders, names with spaces and non-ASCII
+#      characters, a zero-byte file, files over 8 MiB, an empty directory;
+#   4. COOL: `azcopy-runner copy <share>/<project>/* <container>/<project> --from-to FileBlob`,
+#      then `azcopy-runner wait <job id>` (live progress) and `azcopy-runner summary <job id>`,
+#      verified as the service does it: state, files and bytes against the source share, and the
+#      container's listing;
+#   5. RESTORE into a fresh share (`--from-to BlobFile --overwrite ifSourceNewer`), verified the
+#      same way, then the restored share compared with the original byte for byte;
+#   6. a verdict, naming what was not carried (empty directories: the summary's notice).
+# Every server it started is stopped at the end, whatever happens. No SAS is ever printed.
 #
-# Usage: scripts/demo.sh [--files N] [--mb M] [--keep] [--no-setup]
+# Usage: scripts/demo.sh [--files N] [--mb M] [--keep] [--no-setup] [--local]
 #   --files N   number of files (default 200)
 #   --mb M      total size in MiB, about (default 200)
-#   --keep      keep the temp dir (source tree, AzCopy work dir) for a look afterwards
+#   --keep      keep the temp dir (shares, AzCopy work dir, logs) for a look afterwards
 #   --no-setup  don't run scripts/setup.sh
-# Exit status: the CLI's when it failed, else 0 when everything arrived intact, 1 otherwise.
+#   --local     the former demo instead (scripts/demo-local.sh): a local tree uploaded to Azurite
+# AZCOPY_DEMO_AZCOPY=10.18 runs it with AzCopy 10.18.1 instead of 10.32.2.
+# Exit status: 0 when both jobs succeeded and every check passed; the CLI's status when a job could
+# not be run to its end; 1 when a check failed.
 set -euo pipefail
 
 # shellcheck source=SCRIPTDIR/env.sh
@@ -27,6 +34,15 @@ files=200
 mb=200
 keep=0
 setup=1
+for arg in "$@"; do
+  if [[ "$arg" == "--local" ]]; then
+    args=()
+    for a in "$@"; do
+      [[ "$a" == "--local" ]] || args+=("$a")
+    done
+    exec bash "$AZCOPY_RUNNER_ROOT/scripts/demo-local.sh" "${args[@]}"
+  fi
+done
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --files)
@@ -52,8 +68,10 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument: $1 (try --help)" ;;
   esac
 done
-[[ "$files" =~ ^[0-9]+$ && "$files" -ge 2 ]] || die "--files wants a number >= 2"
-[[ "$mb" =~ ^[0-9]+$ ]] || die "--mb wants a number"
+[[ "$files" =~ ^[0-9]+$ && "$files" -ge 8 ]] || die "--files wants a number >= 8"
+[[ "$mb" =~ ^[0-9]+$ && "$mb" -ge 20 ]] || die "--mb wants a number >= 20 (two files over 8 MiB)"
+azcopy="$AZCOPY_10_32"
+[[ "${AZCOPY_DEMO_AZCOPY:-}" != "10.18" ]] || azcopy="$AZCOPY_10_18"
 
 if [[ "$setup" -eq 1 ]]; then
   bash scripts/setup.sh >/dev/null
@@ -67,10 +85,10 @@ cmake --build --preset default -j "$(jobs_count)" --target azcopy-runner
 [[ -x "$cli" ]] || die "the build made no $cli"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/azcopy-runner-demo.XXXXXX")"
-port=""
+storage=""
 cleanup() {
-  if [[ -n "$port" ]]; then
-    bash scripts/azurite.sh stop --port "$port" --dir "$work/azurite" || true
+  if [[ -n "$storage" ]]; then
+    bash scripts/storage.sh stop --dir "$storage" >/dev/null 2>&1 || warn "could not stop $storage"
   fi
   if [[ "$keep" -eq 1 ]]; then
     log "kept $work"
@@ -82,26 +100,43 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port="$(free_port)"
-bash scripts/azurite.sh start --port "$port" --dir "$work/azurite"
-export AZURITE_PORT="$port"
-ctl=(python3 "$AZURITE_CTL" --endpoint "$(blob_endpoint "$port")")
+bash scripts/storage.sh start --dir "$work/storage"
+storage="$work/storage"
+blob="$(sed -n 's/^AZCOPY_RUNNER_TEST_BLOB_ENDPOINT=//p' "$storage/endpoints.env")"
+file="$(sed -n 's/^AZCOPY_RUNNER_TEST_FILE_ENDPOINT=//p' "$storage/endpoints.env")"
+shares="$(sed -n 's/^AZCOPY_RUNNER_TEST_FILES_DIR=//p' "$storage/endpoints.env")"
 
-src="$work/source"
-log "generating $files files, about $mb MiB, in $src"
+stamp="$(date +%s)-$$"
+share="hot-$stamp"
+restore_share="restored-$stamp"
+container="cool-$stamp"
+project="project 42 (été)"
+src="$shares/$share/$project"
+mkdir -p "$src" "$shares/$restore_share"
+log "generating $files files, about $mb MiB, in share '$share', folder '$project'"
 python3 - "$src" "$files" "$mb" <<'EOF'
 import os, random, sys
 root, count, total_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rnd = random.Random(20240601)
-# Heavy-tailed sizes (a few big files, many small ones) scaled to the total; one empty file.
-weights = [rnd.paretovariate(1.2) for _ in range(count - 1)]
-scale = total_mib * 1024 * 1024 / sum(weights)
-sizes = [max(1, int(w * scale)) for w in weights] + [0]
-dirs = ["", "a", "a/b", "a/b/c", "docs", "docs/2024/06", "media/raw", "with space/inside"]
+big = 9 * 1024 * 1024 + 4097  # over 8 MiB: several blocks in COOL, three ranges in RESTORE
+# Two files over 8 MiB, one empty file, the rest heavy-tailed sizes scaled to the total.
+rest_bytes = max(count, total_mib * 1024 * 1024 - 2 * big)
+weights = [rnd.paretovariate(1.2) for _ in range(count - 3)]
+scale = rest_bytes / sum(weights)
+sizes = [big, big, 0] + [max(1, min(int(w * scale), 64 << 20)) for w in weights]
+dirs = ["", "raw", "raw/run 1", "raw/run 1/frames", "processed", "processed/2024/06",
+        "notes é", "with space/inside"]
 written = 0
 for i, size in enumerate(sizes):
     d = dirs[i % len(dirs)]
-    name = f"file {i:03d} with space.bin" if i == 7 else (f"empty-{i:03d}.txt" if size == 0 else f"f{i:03d}.bin")
+    if i == 2:
+        name = "empty.txt"
+    elif i == 7:
+        name = f"file {i:03d} with space.bin"
+    elif i == 11:
+        name = f"été-{i:03d}.dat"
+    else:
+        name = f"f{i:03d}.bin"
     path = os.path.join(root, d, name)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -111,78 +146,135 @@ for i, size in enumerate(sizes):
             f.write(os.urandom(chunk))
             left -= chunk
     written += size
-print(f"{len(sizes)} files, {written} bytes", file=sys.stderr)
+os.makedirs(os.path.join(root, "empty folder"), exist_ok=True)
+print(f"{len(sizes)} files, {written} bytes, 1 empty directory", file=sys.stderr)
 EOF
 
-container="demo-$(date +%s)-$$"
-"${ctl[@]}" mkcontainer "$container"
-dest="$("${ctl[@]}" url "$container")" # carries the SAS: never printed
+python3 "$AZURITE_CTL" --endpoint "$blob" mkcontainer "$container" >/dev/null
+# One SAS a side (ss=bf, signed with the development key): never printed.
+share_sas="$(python3 emulators/files/sas.py account --expiry-minutes 120)"
+container_sas="$(python3 emulators/files/sas.py account --expiry-minutes 121)"
 azwork="$work/azcopy-work"
-mkdir -p "$azwork"
+export AZCOPY_PATH="$azcopy" AZCOPY_WORK_DIR="$azwork"
+log "AzCopy: $("$azcopy" --version --skip-version-check 2>/dev/null | head -n 1); AZCOPY_WORK_DIR=$azwork"
 
-# A cap on the rate (about 20 s for 200 MiB) so that the live progress can be watched;
-# DEMO_CAP_MBPS=0 lifts it.
-cap="${DEMO_CAP_MBPS:-80}"
-log "running: AZCOPY_PATH=$AZCOPY_10_32 AZCOPY_WORK_DIR=$azwork \\"
-log "  $cli copy $src '$(redact_sas "$dest")' --from-to LocalBlob --wait --interval 1 -- --cap-mbps=$cap"
+# run_job NAME SRC DST ARGS...: starts the job (its id is the continuation token a service
+# stores), waits for it with live progress, and writes its summary to $work/NAME.json.
+run_job() {
+  local name="$1" src_url="$2" dst_url="$3" id rc
+  shift 3
+  log "$name: $cli copy '$(redact_sas "$src_url")' '$(redact_sas "$dst_url")' $*"
+  id="$("$cli" copy "$src_url" "$dst_url" "$@" --json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["job_id"])')" ||
+    die "$name: the job did not start"
+  log "$name: job $id started; $cli wait $id"
+  set +e
+  "$cli" wait "$id" --interval 1
+  rc=$?
+  "$cli" summary "$id" --json >"$work/$name.json"
+  set -e
+  return "$rc"
+}
+
 t0=$SECONDS
-set +e
-AZCOPY_PATH="$AZCOPY_10_32" AZCOPY_WORK_DIR="$azwork" \
-  "$cli" copy "$src" "$dest" --from-to LocalBlob --wait --interval 1 -- --cap-mbps="$cap"
-rc=$?
-set -e
-log "the CLI exited with status $rc after $((SECONDS - t0)) s"
+cool_rc=0
+run_job COOL "$file/$share/$project/*?$share_sas" "$blob/$container/$project?$container_sas" \
+  --from-to FileBlob || cool_rc=$?
+log "COOL ended in $((SECONDS - t0)) s (CLI status $cool_rc)"
+python3 "$AZURITE_CTL" --endpoint "$blob" list "$container" >"$work/container.tsv" || true
 
-log "checking the container against the source"
-verify_rc=0
-"${ctl[@]}" list "$container" >"$work/listing.tsv" || verify_rc=1
-python3 - "$src" "$work/listing.tsv" <<'EOF' || verify_rc=1
-import os, sys
-src, listing = sys.argv[1], sys.argv[2]
-want = {}
-for d, _, names in os.walk(src):
-    for n in names:
-        p = os.path.join(d, n)
-        want[os.path.relpath(p, src)] = os.path.getsize(p)
-got = {}
-for line in open(listing, encoding="utf-8"):
-    name, _, size = line.rstrip("\n").rpartition("\t")
-    got[name] = int(size)
-# AzCopy puts a folder's files under the folder's own name unless told otherwise.
-base = os.path.basename(src.rstrip("/")) + "/"
-if got and all(k.startswith(base) for k in got):
-    got = {k[len(base):]: v for k, v in got.items()}
-missing = sorted(set(want) - set(got))
-extra = sorted(set(got) - set(want))
-wrong = sorted(k for k in set(want) & set(got) if want[k] != got[k])
-print(f"source: {len(want)} files, {sum(want.values())} bytes; "
-      f"container: {len(got)} blobs, {sum(got.values())} bytes", file=sys.stderr)
-for label, items in (("missing", missing), ("unexpected", extra), ("wrong size", wrong)):
-    if items:
-        print(f"{label}: {len(items)}, e.g. {items[:5]}", file=sys.stderr)
-sys.exit(1 if (missing or extra or wrong) else 0)
-EOF
-# One blob, byte for byte: the one whose name has spaces.
-spaced="$(cut -f1 "$work/listing.tsv" | grep -m1 'with space.bin' || true)"
-if [[ -n "$spaced" ]]; then
-  local_path="$(find "$src" -name "$(basename "$spaced")" -print -quit)"
-  if "${ctl[@]}" get "$container/$spaced" | cmp -s - "$local_path"; then
-    log "'$spaced' arrived byte for byte"
-  else
-    warn "'$spaced' differs from $local_path"
-    verify_rc=1
-  fi
-else
-  warn "no blob with a space in its name was found"
-  verify_rc=1
+t1=$SECONDS
+restore_rc=0
+if [[ "$cool_rc" -eq 0 ]]; then
+  run_job RESTORE "$blob/$container/$project?$container_sas" "$file/$restore_share?$share_sas" \
+    --from-to BlobFile --overwrite ifSourceNewer || restore_rc=$?
+  log "RESTORE ended in $((SECONDS - t1)) s (CLI status $restore_rc)"
 fi
 
-if [[ "$rc" -ne 0 ]]; then
-  log "demo FAILED: the CLI exited with status $rc"
-  exit "$rc"
+log "verifying as the service does: state, files and bytes against the source share"
+verify_rc=0
+python3 - "$src" "$project" "$work/container.tsv" "$work/COOL.json" "$work/RESTORE.json" \
+  "$shares/$restore_share/$project" <<'EOF' || verify_rc=$?
+import filecmp, json, os, sys
+src, project, listing, cool_json, restore_json, restored = sys.argv[1:7]
+failures = []
+
+def tree(root):
+    files, empty_dirs = {}, []
+    for d, subdirs, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            files[os.path.relpath(p, root)] = os.path.getsize(p)
+        if not subdirs and not names and d != root:
+            empty_dirs.append(os.path.relpath(d, root))
+    return files, sorted(empty_dirs)
+
+want, empty_dirs = tree(src)
+want_files, want_bytes = len(want), sum(want.values())
+
+def check_summary(name, path):
+    try:
+        s = json.load(open(path, encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        failures.append(f"{name}: no summary ({e})")
+        return None
+    got = (s["state"], s["files_transferred"], s["bytes_transferred"])
+    print(f"{name}: {s['state']} ({s['raw_status']}), {s['files_transferred']} files, "
+          f"{s['bytes_transferred']} bytes, {s['failed_transfers']} failed, "
+          f"{s['skipped_transfers']} skipped", file=sys.stderr)
+    if got != ("SUCCEEDED", want_files, want_bytes):
+        failures.append(f"{name}: {got}, expected ('SUCCEEDED', {want_files}, {want_bytes})")
+    return s
+
+cool = check_summary("COOL", cool_json)
+got = {}
+if os.path.exists(listing):
+    for line in open(listing, encoding="utf-8"):
+        name, _, size = line.rstrip("\n").rpartition("\t")
+        got[name] = int(size)
+blobs = {k[len(project) + 1:]: v for k, v in got.items() if k.startswith(project + "/")}
+if cool is not None and blobs != want:
+    failures.append(f"container: {len(blobs)} blobs ({sum(blobs.values())} bytes) != share")
+
+restore = check_summary("RESTORE", restore_json) if os.path.exists(restore_json) else None
+if cool is not None and restore is None:
+    failures.append("RESTORE: not run or no summary")
+if restore is not None:
+    back, back_empty = tree(restored)
+    if back != want:
+        failures.append(f"restored share: {len(back)} files differ in names or sizes")
+    else:
+        _, mismatch, errors = filecmp.cmpfiles(src, restored, sorted(want), shallow=False)
+        if mismatch or errors:
+            failures.append(f"restored share: {len(mismatch) + len(errors)} files differ, "
+                            f"e.g. {(mismatch + errors)[:3]}")
+        else:
+            print(f"restored share: {len(back)} files equal the original byte for byte",
+                  file=sys.stderr)
+    missing = sorted(set(empty_dirs) - set(back_empty))
+    notice = cool.get("empty_folders_not_processed") and restore.get("empty_folders_not_processed")
+    if missing and notice:
+        print(f"not carried: {len(missing)} empty director{'y' if len(missing) == 1 else 'ies'} "
+              f"{missing} - the summaries say: {cool['messages'][0]}", file=sys.stderr)
+    elif missing:
+        failures.append(f"empty directories lost without the summary saying so: {missing}")
+
+for f in failures:
+    print(f"CHECK FAILED: {f}", file=sys.stderr)
+sys.exit(1 if failures else 0)
+EOF
+
+if [[ "$cool_rc" -ne 0 || "$restore_rc" -ne 0 ]]; then
+  log "demo FAILED: a job did not succeed (COOL status $cool_rc, RESTORE status $restore_rc)"
+  [[ "$cool_rc" -ne 0 ]] && exit "$cool_rc"
+  exit "$restore_rc"
 fi
 if [[ "$verify_rc" -ne 0 ]]; then
-  log "demo FAILED: the container does not match the source"
+  log "demo FAILED: see the checks above"
   exit 1
 fi
-log "demo OK: every file arrived intact"
+if grep -q '"unknown": true' "$storage/files.log"; then
+  log "demo FAILED: AzCopy asked the Files test server for an operation it does not serve"
+  exit 1
+fi
+log "demo OK: COOL and RESTORE verified (state, files, bytes), the restored share equals the original"

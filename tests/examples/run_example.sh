@@ -1,39 +1,99 @@
 #!/usr/bin/env bash
-# Runs one example program against Azurite, as CTest does:
+# Runs one example program against the local storage, as CTest does:
 #   run_example.sh EXAMPLE_BINARY cool_restore|service_poller|quickstart
-# Needs AZCOPY_RUNNER_TEST_AZCOPY, AZURITE_PORT and AZCOPY_RUNNER_TEST_AZURITE_CTL (scripts/test.sh
-# sets them). Without them it exits 77 (CTest: skipped) unless CI is set, where it fails.
+# Needs AZCOPY_RUNNER_TEST_AZCOPY and AZCOPY_RUNNER_TEST_AZURITE_CTL; service_poller and
+# quickstart need AZURITE_PORT (Blob only), cool_restore the endpoints of scripts/storage.sh
+# (AZCOPY_RUNNER_TEST_FILE_ENDPOINT, AZCOPY_RUNNER_TEST_FILES_DIR, AZCOPY_RUNNER_TEST_BLOB_ENDPOINT).
+# scripts/test.sh sets them all. Without them it exits 77 (CTest: skipped) unless CI is set,
+# where it fails.
 set -euo pipefail
 binary="$1"
 example="$2"
-if [[ -z "${AZCOPY_RUNNER_TEST_AZCOPY:-}" || -z "${AZURITE_PORT:-}" || -z "${AZCOPY_RUNNER_TEST_AZURITE_CTL:-}" ]]; then
-  echo "integration environment missing: run scripts/test.sh" >&2
-  [[ -n "${CI:-}" ]] && exit 1
-  exit 77
+require() {
+  local v
+  for v in "$@"; do
+    if [[ -z "${!v:-}" ]]; then
+      echo "integration environment missing ($v): run scripts/test.sh" >&2
+      [[ -n "${CI:-}" ]] && exit 1
+      exit 77
+    fi
+  done
+}
+require AZCOPY_RUNNER_TEST_AZCOPY AZCOPY_RUNNER_TEST_AZURITE_CTL
+if [[ "$example" == cool_restore ]]; then
+  require AZCOPY_RUNNER_TEST_FILE_ENDPOINT AZCOPY_RUNNER_TEST_FILES_DIR AZCOPY_RUNNER_TEST_BLOB_ENDPOINT
+  endpoint="$AZCOPY_RUNNER_TEST_BLOB_ENDPOINT"
+else
+  require AZURITE_PORT
+  endpoint="http://127.0.0.1:${AZURITE_PORT}/devstoreaccount1"
 fi
-endpoint="http://127.0.0.1:${AZURITE_PORT}/devstoreaccount1"
 ctl() { python3 "$AZCOPY_RUNNER_TEST_AZURITE_CTL" --endpoint "$endpoint" "$@"; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/azr-example.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+shares=() # shares made on the Files test server (folders of its data directory)
+cleanup() {
+  rm -rf "$work"
+  local s
+  for s in "${shares[@]}"; do rm -rf "${AZCOPY_RUNNER_TEST_FILES_DIR:?}/$s"; done
+}
+trap cleanup EXIT
 export AZCOPY_PATH="$AZCOPY_RUNNER_TEST_AZCOPY"
 export AZCOPY_WORK_DIR="$work/azcopy"
-sas="$(ctl sas)"
-src="$work/project-42"
-mkdir -p "$src/raw/run 1" "$src/processed"
-for i in 1 2 3 4 5 6; do head -c $((i * 300000)) /dev/urandom >"$src/raw/run 1/frame-$i.bin"; done
-for i in 1 2 3; do head -c $((i * 1000)) /dev/urandom >"$src/processed/result-$i.csv"; done
+# make_project DIR: the project tree (nested folders, a name with a space, files of 1 KB to 1.8 MB).
+make_project() {
+  mkdir -p "$1/raw/run 1" "$1/processed"
+  for i in 1 2 3 4 5 6; do head -c $((i * 300000)) /dev/urandom >"$1/raw/run 1/frame-$i.bin"; done
+  for i in 1 2 3; do head -c $((i * 1000)) /dev/urandom >"$1/processed/result-$i.csv"; done
+}
 id="$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
 case "$example" in
   cool_restore)
-    container="cool-$id"
+    # COOL (FileBlob) then RESTORE (BlobFile), as in production: the project is laid out
+    # directly in a share of the Files test server, and restored into a new, empty share.
+    # A share and a container of the same name make AzCopy see source and destination as the
+    # same ("would cause data loss") with these IP-style URLs: the names differ.
+    share="share-$id" restore_share="restore-$id" container="cool-$id"
+    shares=("$share" "$restore_share")
+    src="$AZCOPY_RUNNER_TEST_FILES_DIR/$share/project-42"
+    make_project "$src"
+    mkdir "$src/empty dir" # Blob has no folders: this one cannot come back
+    mkdir "$AZCOPY_RUNNER_TEST_FILES_DIR/$restore_share"
     ctl mkcontainer "$container" >/dev/null
-    "$binary" "$src" "$endpoint/$container" "$sas" "$work/restored"
+    sas="$(python3 "$(dirname "$0")/../../emulators/files/sas.py" account)" # ss=bf: both endpoints
+    "$binary" "$AZCOPY_RUNNER_TEST_FILE_ENDPOINT" "$share" project-42 "$endpoint" "$container" \
+      "$restore_share" "$sas" "$src"
+    # The restored tree must be the original byte for byte, but for the empty directory.
+    restored="$AZCOPY_RUNNER_TEST_FILES_DIR/$restore_share/project-42"
+    if ! diff -r --exclude="empty dir" "$src" "$restored"; then
+      echo "restored tree differs from the original" >&2
+      exit 1
+    fi
+    # diff -r --exclude above also skips any restored "empty dir": it must be absent or empty.
+    if [[ -e "$restored/empty dir" ]] && [[ -n "$(ls -A "$restored/empty dir")" ]]; then
+      echo "restored 'empty dir' is not empty" >&2
+      exit 1
+    fi
+    kept="not restored (expected: Blob has no folders)"
+    [[ -d "$restored/empty dir" ]] && kept="restored"
+    echo "restored tree identical to the original ($(find "$restored" -type f | wc -l) files);" \
+      "empty directory: $kept"
+    # The Files test server answers 501 to an operation it does not serve: none may occur.
+    log="$(dirname "$AZCOPY_RUNNER_TEST_FILES_DIR")/files.log"
+    if [[ -f "$log" ]] && grep -q '"unknown": true' "$log"; then
+      echo "the Files test server was asked for an operation it does not serve (see $log)" >&2
+      exit 1
+    fi
     ;;
   service_poller)
+    sas="$(ctl sas)"
+    src="$work/project-42"
+    make_project "$src"
     for i in 0 1 2; do ctl mkcontainer "poll-$id-$i" >/dev/null; done
     "$binary" "$src" "$endpoint/poll-$id-" "$sas" 3
     ;;
   quickstart)
+    sas="$(ctl sas)"
+    src="$work/project-42"
+    make_project "$src"
     container="quick-$id"
     ctl mkcontainer "$container" >/dev/null
     "$binary" "$src" "$endpoint/$container?$sas" LocalBlob
