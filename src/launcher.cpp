@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
-// The production ProcessLauncher: Boost.Process v2 for fork/exec (with its descriptor
-// hygiene), setsid in the child, pidfd-based waits and a reaper thread for detached children.
+// The production ProcessLauncher: posix_spawn (a new session, stdio on our descriptors, every
+// other descriptor closed), pidfd-based waits and a reaper thread for detached children.
 //
-// Boost 1.81 traps handled here (see BOOST-PROCESS-NOTES): no PATH search (callers pass an
-// absolute path), the destructor of a running process kills it (we detach), running()/
-// exit_code() are not used (we waitpid ourselves), stdio paths are opened by us, stdio is
-// flushed before fork, and setsid is done in an on_exec_setup initializer.
+// Not Boost.Process v2's launchers: between fork and exec they call the io_context's
+// notify_fork(fork_child), which allocates (asio's service_registry copies its services into a
+// std::vector). In a multithreaded caller that deadlocks the child whenever another thread held
+// the allocator's lock at the fork: seen under AddressSanitizer (a child stuck in the
+// sanitizer allocator's futex, the runner's jobs_show() waiting on it forever), and possible
+// with any allocator without fork handlers. glibc's posix_spawn runs no code of ours in the
+// child (CLONE_VM|CLONE_VFORK, then the file actions and execve) and reports an exec failure
+// as its return value, after reaping the child.
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -34,16 +37,6 @@
 #include <thread>
 #include <vector>
 
-// Boost 1.81's v2 headers miss these includes when BOOST_PROCESS_USE_STD_FS is defined.
-#include <boost/optional.hpp>
-#include <boost/type_traits.hpp>
-// clang-format off
-#include <boost/asio/io_context.hpp>
-#include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
-#include <boost/process/v2/start_dir.hpp>
-// clang-format on
-
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/process.hpp"
 #include "fd.hpp"
@@ -52,56 +45,7 @@
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace azcopy_runner {
-namespace bp2 = boost::process::v2;
-
 namespace {
-
-/// Child-side initializer: a new session, so terminal signals of the starter's session do not
-/// reach AzCopy and the whole group can be signalled. Only async-signal-safe calls here.
-struct NewSession {
-  template <typename Launcher>
-  bp2::error_code on_exec_setup(Launcher& /*launcher*/, const bp2::filesystem::path& /*exe*/,
-                                const char* const* /*argv*/) {
-    if (::setsid() < 0) {
-      return {errno, bp2::system_category()};
-    }
-    // Boost 1.81's close_all() never closes the descriptors between 2 and its own exec-error
-    // pipe (its loop compares whitelist[idx] with itself), so every descriptor the caller
-    // opened without O_CLOEXEC would reach AzCopy. Mark them all close-on-exec here (after
-    // process_stdio has set up 0, 1 and 2; the error pipe is close-on-exec already).
-    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-      rlimit lim{};
-      const rlim_t max_fd = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
-                                ? std::min<rlim_t>(lim.rlim_cur, rlim_t{1} << 20U)
-                                : rlim_t{1} << 16U;
-      for (int fd = 3; static_cast<rlim_t>(fd) < max_fd; ++fd) {
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // EBADF for the unused ones: fine
-      }
-    }
-    return {};
-  }
-};
-
-/// Sets the child's environment. (Boost 1.81's own process_environment::on_setup is defined
-/// only in impl/environment.ipp, which its header-only mode never includes: a link error.)
-struct ChildEnvironment {
-  std::vector<const char*> entries;  // points into a vector<string> that outlives the launch
-
-  explicit ChildEnvironment(const std::vector<std::string>& env) {
-    entries.reserve(env.size() + 1);
-    for (const auto& e : env) {
-      entries.push_back(e.c_str());
-    }
-    entries.push_back(nullptr);
-  }
-
-  template <typename Launcher>
-  bp2::error_code on_setup(Launcher& launcher, const bp2::filesystem::path& /*exe*/,
-                           const char* const* /*argv*/) {
-    launcher.env = entries.data();
-    return {};
-  }
-};
 
 std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
   std::vector<std::string> result;
@@ -137,41 +81,93 @@ constexpr std::size_t kWatchPipeBytes = std::size_t{1} << 20U;
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
-/// Launches with Boost.Process v2 and detaches; returns the pid.
+/// posix_spawn attributes and file actions, destroyed with the object.
+class SpawnSetup {
+ public:
+  SpawnSetup()
+      : attr_ok_(::posix_spawnattr_init(&attr_) == 0),
+        actions_ok_(::posix_spawn_file_actions_init(&actions_) == 0) {}
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+  SpawnSetup(SpawnSetup&&) = delete;
+  SpawnSetup& operator=(SpawnSetup&&) = delete;
+  ~SpawnSetup() {
+    if (attr_ok_) {
+      ::posix_spawnattr_destroy(&attr_);
+    }
+    if (actions_ok_) {
+      ::posix_spawn_file_actions_destroy(&actions_);
+    }
+  }
+
+  /// A new session (the child leads it: terminal signals of the caller's session do not reach
+  /// it, and its whole group can be signalled), default signal dispositions and an empty mask;
+  /// stdin, stdout and stderr on the given descriptors; every other descriptor closed; the
+  /// working directory when given. Returns 0 or an errno value.
+  int prepare(int in_fd, int out_fd, int err_fd, const std::string& working_dir) {
+    if (!attr_ok_ || !actions_ok_) {
+      return ENOMEM;
+    }
+    sigset_t none;
+    sigset_t all;
+    ::sigemptyset(&none);
+    ::sigfillset(&all);
+    const auto flags =
+        static_cast<short>(POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = ::posix_spawnattr_setflags(&attr_, flags);
+    rc = rc != 0 ? rc : ::posix_spawnattr_setsigmask(&attr_, &none);
+    rc = rc != 0 ? rc : ::posix_spawnattr_setsigdefault(&attr_, &all);
+    rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, in_fd, STDIN_FILENO);
+    rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, out_fd, STDOUT_FILENO);
+    rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, err_fd, STDERR_FILENO);
+    if (rc == 0 && !working_dir.empty()) {
+      rc = ::posix_spawn_file_actions_addchdir_np(&actions_, working_dir.c_str());
+    }
+    // After the dup2s: nothing the caller opened, with or without O_CLOEXEC, reaches AzCopy.
+    return rc != 0 ? rc : ::posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+  }
+
+  [[nodiscard]] const posix_spawnattr_t* attr() const { return &attr_; }
+  [[nodiscard]] const posix_spawn_file_actions_t* actions() const { return &actions_; }
+
+ private:
+  posix_spawnattr_t attr_{};
+  posix_spawn_file_actions_t actions_{};
+  bool attr_ok_ = false;
+  bool actions_ok_ = false;
+};
+
+/// Starts spec.executable (an absolute path: no PATH search) detached from us in its own
+/// session; returns the pid. Nothing is buffered twice: no code of ours runs in the child.
 pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
-  // The child calls exit() on exec failure: nothing may be buffered twice.
-  static_cast<void>(std::fflush(nullptr));
-  boost::asio::io_context ctx;
-  std::vector<std::string> env = child_environment(spec.env);
-  bp2::error_code ec;
-  bp2::process proc(ctx);
-  const bp2::filesystem::path exe(spec.executable);
-  // The executor overload: in Boost 1.81 the (context, error_code&, ...) one drops the
-  // error_code and throws its own boost::system::system_error instead.
-  bp2::default_process_launcher launcher;
-  try {
-    if (spec.working_dir.empty()) {
-      proc =
-          launcher(ctx.get_executor(), ec, exe, spec.args,
-                   bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env), NewSession{});
-    } else {
-      proc = launcher(ctx.get_executor(), ec, exe, spec.args,
-                      bp2::process_stdio{in_fd, out_fd, err_fd}, ChildEnvironment(env),
-                      bp2::process_start_dir(spec.working_dir), NewSession{});
-    }
-  } catch (const std::exception& e) {
-    throw AzCopyStartError("cannot start " + spec.executable + ": " + e.what(), ErrorContext{});
+  const std::vector<std::string> env = child_environment(spec.env);
+  std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
+  for (const auto& e : env) {
+    envp.push_back(const_cast<char*>(e.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
-  if (ec) {
-    // The child that failed to exec has exited; Boost 1.81 leaves it a zombie.
-    if (launcher.pid > 0) {
-      while (::waitpid(launcher.pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
-    throw AzCopyStartError("cannot start " + spec.executable + ": " + ec.message(), ErrorContext{});
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  argv.reserve(spec.args.size() + 2);
+  argv.push_back(
+      const_cast<char*>(spec.executable.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  for (const auto& a : spec.args) {
+    argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
-  const auto pid = static_cast<pid_t>(proc.id());
-  proc.detach();  // we wait for it ourselves (waitpid), never through bp2
+  argv.push_back(nullptr);
+
+  SpawnSetup setup;
+  int rc = setup.prepare(in_fd, out_fd, err_fd, spec.working_dir);
+  pid_t pid = -1;
+  if (rc == 0) {
+    rc = ::posix_spawn(&pid, spec.executable.c_str(), setup.actions(), setup.attr(), argv.data(),
+                       envp.data());
+  }
+  if (rc != 0) {
+    // glibc reaps a child that failed to exec before it returns the error: no zombie.
+    throw AzCopyStartError("cannot start " + spec.executable + ": " + detail::errno_text(rc),
+                           ErrorContext{});
+  }
   return pid;
 }
 
