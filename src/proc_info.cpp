@@ -1,23 +1,52 @@
 // SPDX-License-Identifier: MIT
 #include "proc_info.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string_view>
+
+#include "fd.hpp"
 
 namespace azcopy_runner::detail {
 
-std::optional<ProcStat> read_proc_stat(std::int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) {
+std::optional<std::string> read_all(int fd) {
+  std::string text;
+  std::array<char, 1024> buffer{};
+  while (text.size() < std::size_t{64} * 1024) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return std::nullopt;
+    }
+    if (n == 0) {
+      break;
+    }
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+std::optional<std::string> read_proc_file(const std::string& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     return std::nullopt;
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_all(fd.get());
+}
+
+std::optional<ProcStat> read_proc_stat(std::int64_t pid) {
+  const auto read = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!read) {
+    return std::nullopt;
+  }
+  const std::string& text = *read;
   // "pid (comm) state ..." where comm may hold spaces and parentheses: split after the last ')'.
   const auto close = text.rfind(')');
   if (close == std::string::npos || close + 2 >= text.size()) {
@@ -56,9 +85,8 @@ const std::string& host_name() {
 
 const std::string& boot_id() {
   static const std::string id = [] {
-    std::ifstream in("/proc/sys/kernel/random/boot_id");
-    std::string value;
-    std::getline(in, value);
+    std::string value = read_proc_file("/proc/sys/kernel/random/boot_id").value_or("");
+    value.erase(std::min(value.find('\n'), value.size()));
     return value;
   }();
   return id;

@@ -15,7 +15,16 @@ struct ProcStat {
   std::uint64_t start_time = 0;  ///< Field 22: clock ticks after boot.
 };
 
-/// Reads /proc/<pid>/stat; std::nullopt when the process does not exist.
+/// Everything @p fd reads (at most 64 KiB) with read(2); std::nullopt on a read error. Not an
+/// ifstream: a process may exit between the open of its /proc file and the read, which then
+/// fails with ESRCH, and libstdc++'s filebuf throws std::ios_base::failure for that out of an
+/// istreambuf_iterator (seen: it escaped from wait() in a benchmark).
+std::optional<std::string> read_all(int fd);
+
+/// A small /proc file read with read_all(); std::nullopt on any error.
+std::optional<std::string> read_proc_file(const std::string& path);
+
+/// Reads /proc/<pid>/stat; std::nullopt when the process does not exist or exits meanwhile.
 std::optional<ProcStat> read_proc_stat(std::int64_t pid);
 
 /// This host's name (gethostname), cached.
