@@ -1137,7 +1137,8 @@ class AzCopyRunner::Impl {
       if (empty_folders_notice.empty()) {
         empty_folders_notice = own.empty_folders_notice;
       }
-      if (uncounted_folders > 0 && own_counts_folders(own, summary)) {
+      // Only a job run by one process: a resumed one's last process counted its own part.
+      if (uncounted_folders > 0 && record.resumes == 0 && own_counts_folders(own, summary)) {
         summary.files_transferred = own.summary->files_transferred;
         uncounted_folders = 0;
       }
