@@ -54,17 +54,7 @@ log_file="$dir/azurite.log"
 endpoint="$(blob_endpoint "$port")"
 
 # our_pid: the pid in the pid file when that process is alive, not a zombie, and is Azurite.
-our_pid() {
-  local pid state
-  [[ -f "$pid_file" ]] || return 1
-  pid="$(cat "$pid_file" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)"
-  [[ "$state" != "Z" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'azurite' || return 1
-  printf '%s\n' "$pid"
-}
+our_pid() { pid_from_file "$pid_file" azurite; }
 
 # answers: true when something answers HTTP on the port (any status: Azurite says 403 or 400
 # to an unsigned request, which is enough to know it is up).

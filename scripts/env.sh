@@ -82,6 +82,19 @@ s.close()
 EOF
 }
 
+# pid_from_file FILE PATTERN: the pid written in FILE when that process is alive, not a zombie,
+# and its command line holds PATTERN (a pid file of ours, not a recycled pid).
+pid_from_file() {
+  local pid state
+  [[ -f "$1" ]] || return 1
+  pid="$(cat "$1" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
+  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)"
+  [[ "$state" != "Z" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2" || return 1
+  printf '%s\n' "$pid"
+}
+
 # blob_endpoint [PORT]: the emulator's blob endpoint for devstoreaccount1.
 blob_endpoint() { printf 'http://127.0.0.1:%s/devstoreaccount1\n' "${1:-${AZURITE_PORT:-10000}}"; }
 

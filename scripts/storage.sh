@@ -49,18 +49,8 @@ files_server="$AZCOPY_RUNNER_ROOT/emulators/files/files_server.py"
 proxy="$AZCOPY_RUNNER_ROOT/emulators/proxy/fromurl_proxy.py"
 env_file="$dir/endpoints.env"
 
-# pid_of NAME PATTERN: the pid in DIR/NAME.pid when that process is alive, not a zombie, and its
-# command line holds PATTERN.
-pid_of() {
-  local pid state
-  [[ -f "$dir/$1.pid" ]] || return 1
-  pid="$(cat "$dir/$1.pid" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
-  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status" 2>/dev/null || true)"
-  [[ "$state" != "Z" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$2" || return 1
-  printf '%s\n' "$pid"
-}
+# pid_of NAME PATTERN: the pid in DIR/NAME.pid when that process is alive and is ours.
+pid_of() { pid_from_file "$dir/$1.pid" "$2"; }
 
 # answers URL: true when an HTTP server answers there (any status).
 answers() {

@@ -24,22 +24,19 @@ import signal
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from xml.sax.saxutils import escape
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
 import sas  # noqa: E402  (sits next to this file)
+from emulator_common import Log, fetch_source  # noqa: E402  (emulators/)
 
 SERVICE_VERSION = "2025-07-05"
 PERMISSION_SDDL = "O:BAG:BAD:(A;;FA;;;BA)"
 PERMISSION_KEY = "4066528134148476695*1"
 MAX_RANGE = 4 * 1024 * 1024
-SOURCE_TIMEOUT_S = 120
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # sources are local
-_SIG = re.compile(r"(?i)(sig(?:=|%3D))[^&\s\"']*")
 
 # Operation -> (account SAS resource type, permissions any of which grants it, service SAS `sr`s).
 OPERATIONS = {
@@ -79,25 +76,6 @@ class Response:
     def __init__(self, status, headers=None, body=b"", file_part=None, head_length=None):
         self.status, self.headers, self.body = status, list(headers or []), body
         self.file_part, self.head_length = file_part, head_length
-
-
-def redact(text: str) -> str:
-    """TEXT with every SAS signature value replaced."""
-    return _SIG.sub(r"\1REDACTED", text)
-
-
-class Log:
-    """JSON lines to a file or stderr, one per request; thread-safe; signatures redacted."""
-
-    def __init__(self, path):
-        self._lock = threading.Lock()
-        self._out = open(path, "a", encoding="utf-8") if path else sys.stderr
-
-    def write(self, **fields):
-        line = redact(json.dumps(fields, ensure_ascii=False))
-        with self._lock:
-            self._out.write(line + "\n")
-            self._out.flush()
 
 
 # ---- small helpers -------------------------------------------------------------------------
@@ -162,21 +140,6 @@ def listable(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return not any(ord(c) < 0x20 for c in name)
-
-
-def fetch_source(url: str, source_range: str):
-    """(status, body, error code) of a GET of a copy source, with `Range:` when given."""
-    request = urllib.request.Request(url, method="GET")
-    if source_range:
-        request.add_header("Range", source_range)
-    try:
-        with _OPENER.open(request, timeout=SOURCE_TIMEOUT_S) as response:
-            return response.status, response.read(), ""
-    except urllib.error.HTTPError as e:
-        e.read()
-        return e.code, b"", e.headers.get("x-ms-error-code", "")
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        return 502, b"", type(e).__name__
 
 
 # ---- the share trees on disk ---------------------------------------------------------------

@@ -23,45 +23,22 @@ Usage: fromurl_proxy.py --port P --upstream http://127.0.0.1:AZURITE_PORT [--log
 import argparse
 import http.client
 import http.server
-import json
+import os
 import re
 import signal
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from emulator_common import Log, fetch_source  # noqa: E402  (emulators/)
 
 # Request headers that are not the request's own (hop-by-hop) and are not forwarded.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
               "trailer", "upgrade", "host", "content-length", "expect"}
-SOURCE_TIMEOUT_S = 120
 UPSTREAM_TIMEOUT_S = 300
-
-# No proxy from the environment: the sources are local test servers.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_SIG = re.compile(r"(?i)(sig(?:=|%3D))[^&\s\"']*")
-
-
-def redact(text: str) -> str:
-    """TEXT with every SAS signature value replaced."""
-    return _SIG.sub(r"\1REDACTED", text)
-
-
-class Log:
-    """JSON lines to a file or stderr, one per request; thread-safe."""
-
-    def __init__(self, path):
-        self._lock = threading.Lock()
-        self._out = open(path, "a", encoding="utf-8") if path else sys.stderr
-
-    def write(self, **fields):
-        line = redact(json.dumps(fields, ensure_ascii=False))
-        with self._lock:
-            self._out.write(line + "\n")
-            self._out.flush()
 
 
 def is_from_url(method: str, query: dict, headers) -> bool:
@@ -72,21 +49,6 @@ def is_from_url(method: str, query: dict, headers) -> bool:
     if comp == "block":
         return True
     return comp == "" and bool(headers.get("x-ms-blob-type"))
-
-
-def fetch_source(url: str, source_range: str):
-    """(status, body, error code) of a GET of the copy source."""
-    request = urllib.request.Request(url, method="GET")
-    if source_range:
-        request.add_header("Range", source_range)
-    try:
-        with _OPENER.open(request, timeout=SOURCE_TIMEOUT_S) as response:
-            return response.status, response.read(), ""
-    except urllib.error.HTTPError as e:
-        e.read()
-        return e.code, b"", e.headers.get("x-ms-error-code", "")
-    except (urllib.error.URLError, OSError) as e:
-        return 502, b"", type(e).__name__
 
 
 def expected_length(source_range: str):
