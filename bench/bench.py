@@ -16,6 +16,11 @@ It makes its own data against a running Azurite, then measures, each part on its
   upload    the same 1,000-file, 200 MB upload through the runner and by the bare `azcopy copy`,
             alternating, fresh containers.
   cpu       20 throttled jobs polled every 100 ms for 60 s: the runner's own CPU.
+  production  the service's jobs on the local storage of scripts/storage.sh: a COOL (FileBlob)
+            of a 200-file project share and its RESTORE (BlobFile) into a fresh share, each
+            through the runner and by the bare `azcopy copy`, alternating. The bare side is
+            timed from its spawn to the TimeStamp of its EndOfJob line (AzCopy exits up to a
+            2-second tick later); the runner's side to the summary in the caller's hands.
 
 Every figure is printed with its ratio against the named baseline and written to
 <results>/summary.json and <results>/summary.md.
@@ -33,7 +38,7 @@ import sys
 import time
 import uuid
 
-PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu"]
+PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "production"]
 RUNNER_FLAGS = ["--log-level=INFO", "--output-type=json", "--skip-version-check"]
 
 
@@ -502,6 +507,131 @@ class Bench:
                                     if k.startswith("polls_")})
         log(f"cpu: {pct:.2f} % of one core for {out['polls']} polls")
 
+    def production_tree(self):
+        """The project share: 200 files, 421 MB (two of 12 MiB), nested folders."""
+        root = os.path.join(self.a.files_dir, "bench-share", "project")
+        stamp = os.path.join(self.data, "bench-share.complete")
+        if os.path.exists(stamp) and os.path.isdir(root):
+            return "bench-share", "project", root
+        shutil.rmtree(os.path.dirname(root), ignore_errors=True)
+        log("making the project share: 200 files, 421 MB")
+        for i in range(200):
+            sub = os.path.join(root, f"run {i % 4}", f"d{i % 10}")
+            os.makedirs(sub, exist_ok=True)
+            size = 12 << 20 if i < 2 else 2_000_000
+            with open(os.path.join(sub, f"f{i:03d}.bin"), "wb") as f:
+                f.write(os.urandom(size))
+        open(stamp, "w", encoding="utf-8").close()
+        return "bench-share", "project", root
+
+    def sas(self, minutes):
+        return subprocess.run([sys.executable, self.a.sas_tool, "account", "--expiry-minutes",
+                               str(minutes)], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    def bare_copy_to_end_of_job(self, src, dst, from_to, overwrite):
+        """A bare `azcopy copy`: seconds from its spawn to its EndOfJob line, and to its exit."""
+        outfile = os.path.join(self.scratch, "bare-production-stdout.json")
+        cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", f"--overwrite={overwrite}",
+               f"--from-to={from_to}", *RUNNER_FLAGS]
+        with open(outfile, "wb") as out:
+            wall0 = time.time()
+            t0 = time.monotonic()
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out,
+                                 stderr=subprocess.DEVNULL, env=self.azcopy_env(scratch=True))
+            rc = p.wait()
+            exit_s = time.monotonic() - t0
+            p.stdin.close()
+        stamps = message_times(outfile, ("EndOfJob",))
+        if rc != 0 or "EndOfJob" not in stamps:
+            raise RuntimeError(f"bare azcopy copy --from-to={from_to} exited {rc}")
+        return stamps["EndOfJob"] - wall0, exit_s
+
+    def runner_copy(self, src, dst, from_to, expect_files, overwrite="true"):
+        """The same job through the runner (bench tool `upload`): seconds from the spawn of
+        the tool to its summary, as the tool measures it plus its own start."""
+        args = ["upload", "--src", src, "--dst", dst, "--from-to", from_to,
+                "--overwrite", overwrite, "--interval-ms", "1000"]
+        t0 = time.monotonic()
+        out = self.tool(*args, scratch=True)
+        outside = time.monotonic() - t0
+        fig = kv_lines(out)
+        if fig.get("state") != "SUCCEEDED" or fig.get("files_transferred") != str(expect_files):
+            raise RuntimeError(f"runner {from_to}: {out}")
+        return outside, float(fig["end_of_job_to_summary_ms"]) if "end_of_job_to_summary_ms" \
+            in fig else None
+
+    def part_production(self):
+        if not (self.a.file_endpoint and self.a.blob_endpoint and self.a.files_dir):
+            log("production: no --file-endpoint/--blob-endpoint/--files-dir: skipped")
+            return
+        share, project, root = self.production_tree()
+        files = sum(len(n) for _, _, n in os.walk(root))
+        share_sas, container_sas = self.sas(600), self.sas(601)
+        blob_ctl = lambda *args: subprocess.run(  # noqa: E731
+            [sys.executable, self.a.ctl, "--endpoint", self.a.blob_endpoint, *args],
+            capture_output=True, text=True, check=True)
+        results = {}
+        source_container = None
+        for direction in ("FileBlob", "BlobFile"):
+            runner_s, bare_s, bare_exit_s, added, tail = [], [], [], [], []
+            for i in range(self.a.production_pairs):
+                def target():
+                    if direction == "FileBlob":
+                        name = f"prod-{uuid.uuid4().hex[:12]}"
+                        blob_ctl("mkcontainer", name)
+                        return (f"{self.a.file_endpoint}/{share}/{project}/*?{share_sas}",
+                                f"{self.a.blob_endpoint}/{name}/{project}?{container_sas}", "true",
+                                lambda: blob_ctl("rmcontainer", name))
+                    name = f"restore-{uuid.uuid4().hex[:12]}"
+                    os.makedirs(os.path.join(self.a.files_dir, name))
+                    return (f"{self.a.blob_endpoint}/{source_container}/{project}?{container_sas}",
+                            f"{self.a.file_endpoint}/{name}?{share_sas}",
+                            "ifSourceNewer",
+                            lambda: shutil.rmtree(os.path.join(self.a.files_dir, name)))
+
+                def run_runner():
+                    src, dst, overwrite, done = target()
+                    r, tail_ms = self.runner_copy(src, dst, direction, files, overwrite)
+                    done()
+                    runner_s.append(r)
+                    if tail_ms is not None:
+                        tail.append(tail_ms)
+
+                def run_bare():
+                    src, dst, overwrite, done = target()
+                    b, e = self.bare_copy_to_end_of_job(src, dst, direction, overwrite)
+                    done()
+                    bare_s.append(b)
+                    bare_exit_s.append(e)
+                if i % 2 == 0:
+                    run_runner()
+                    run_bare()
+                else:
+                    run_bare()
+                    run_runner()
+                added.append(runner_s[-1] - bare_s[-1])
+                log(f"{direction} pair {i + 1}: runner {runner_s[-1]:.2f} s, bare to EndOfJob "
+                    f"{bare_s[-1]:.2f} s (exit {bare_exit_s[-1]:.2f} s), added "
+                    f"{added[-1] * 1000:.0f} ms")
+            if direction == "FileBlob":  # the source of the RESTOREs: one more COOL, kept
+                source_container = f"prod-src-{uuid.uuid4().hex[:12]}"
+                blob_ctl("mkcontainer", source_container)
+                self.runner_copy(f"{self.a.file_endpoint}/{share}/{project}/*?{share_sas}",
+                                 f"{self.a.blob_endpoint}/{source_container}/{project}"
+                                 f"?{container_sas}", "FileBlob", files)
+            bare_median = median(bare_s)
+            allowed = max(0.02 * bare_median, 0.2)
+            results[direction] = dict(
+                files=files, runner_s=runner_s, bare_to_end_of_job_s=bare_s,
+                bare_to_exit_s=bare_exit_s, added_s=added, median_added_s=median(added),
+                runner_median_s=median(runner_s), bare_median_s=bare_median,
+                allowed_added_s=allowed, ratio=median(runner_s) / bare_median,
+                end_of_job_to_summary_ms_median=median(tail) if tail else None)
+            self.record(f"production/{direction}", **results[direction])
+        if source_container:
+            blob_ctl("rmcontainer", source_container)
+
     # ----- report -----------------------------------------------------------------------------
 
     def report(self):
@@ -566,6 +696,16 @@ class Bench:
                 f"bare azcopy copy {g['bare_median_s']:.2f} s",
                 f"{g['runner_median_s']:.2f} s", f"{g['median_ratio']:.3f}",
                 g["median_ratio"] <= 1.03)
+        for direction, job in (("FileBlob", "COOL"), ("BlobFile", "RESTORE")):
+            g = f.get(f"production/{direction}")
+            if g:
+                row("production job through the runner: adds <= max(2 %, 0.2 s)",
+                    f"{job} ({direction}), {g['files']} files, {len(g['added_s'])} pairs",
+                    f"bare azcopy copy to EndOfJob {g['bare_median_s']:.2f} s",
+                    f"{g['runner_median_s']:.2f} s (median added "
+                    f"{g['median_added_s'] * 1000:.0f} ms; EndOfJob to summary "
+                    f"{g['end_of_job_to_summary_ms_median'] or 0:.0f} ms)",
+                    f"{g['ratio']:.3f}", g["median_added_s"] <= g["allowed_added_s"])
         g = f.get("cpu_polling_20_jobs")
         if g:
             row("20 jobs polled every 100 ms: <= 5 % of a core", f"{g['polls']} polls",
@@ -622,6 +762,11 @@ def main():
     p.add_argument("--start-runs", type=int, default=5)
     p.add_argument("--cpu-jobs", type=int, default=20)
     p.add_argument("--cpu-seconds", type=int, default=60)
+    p.add_argument("--production-pairs", type=int, default=7)
+    p.add_argument("--blob-endpoint", help="the Blob endpoint for Files <-> Blob (the proxy)")
+    p.add_argument("--file-endpoint", help="the Azure Files test server's endpoint")
+    p.add_argument("--files-dir", help="the Files test server's shares on disk")
+    p.add_argument("--sas-tool", help="emulators/files/sas.py")
     a = p.parse_args()
     parts = [x for x in a.parts.split(",") if x]
     unknown = set(parts) - set(PARTS)
@@ -630,7 +775,8 @@ def main():
     b = Bench(a)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        b.make_data()
+        if set(parts) - {"data", "production"}:  # the production part needs none of that data
+            b.make_data()
         for part in PARTS[1:]:
             if part in parts:
                 log(f"--- {part}")

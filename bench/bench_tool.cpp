@@ -4,7 +4,8 @@
 //
 //   start          --src S --dst D [--from-to F] [--arg A]...   start a job, print its id
 //   wait           --job ID [--timeout-s N]                      wait for a job, print figures
-//   upload         --src S --dst D [--interval-ms N]             start, poll every N ms, summary
+//   upload         --src S --dst D [--from-to F] [--overwrite V] [--arg A]... [--interval-ms N]
+//                                                                start, poll every N ms, summary
 //   memory         --job ID                                      VmHWM growth of get_summary
 //   start-latency  --src S --dst D [--runs N]                    start_copy return vs Init
 //   cpu            --src-file F --dst CONTAINER_URL [--jobs N] [--interval-ms N] [--seconds N]
@@ -92,6 +93,7 @@ AzCopyRunner make_runner(const Args& a) {
 CopyOptions upload_options(const Args& a) {
   CopyOptions o;
   o.from_to = a.get("from-to", "LocalBlob");
+  o.overwrite = a.get("overwrite", "true");
   o.extra_args = a.extra;
   return o;
 }

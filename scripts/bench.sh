@@ -4,14 +4,16 @@
 #   1. scripts/setup.sh (Debian packages incl. Google Benchmark, Azurite, AzCopy; quick when done);
 #   2. CMake preset `bench` (Release, build/bench): azcopy_runner_bench (Google Benchmark) and
 #      azcopy_runner_bench_tool;
-#   3. in a private network namespace where the machine allows it (loopback only): Azurite on a
-#      free port, then bench/bench.py, which makes its own data (source trees and the large
+#   3. in a private network namespace where the machine allows it (loopback only): the local
+#      storage of scripts/storage.sh (Local <-> Blob parts use its Azurite directly, the
+#      production part COOL and RESTORE through the proxy and the Files test server), then
+#      bench/bench.py, which makes its own data (source trees and the large
 #      failure jobs are cached in build/bench-data), runs the Google Benchmark binary and the
 #      whole-process measurements, and prints each figure with its ratio to the baseline;
-#   4. stops Azurite and every AzCopy it started.
+#   4. stops the storage and every AzCopy it started.
 #
 # Usage: scripts/bench.sh [--parts LIST] [--quick] [--no-setup] [--no-build] [--no-netns]
-#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu
+#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,production
 #                 (default: all; the data is always made or reused)
 #   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
 #                 a smoke run, not figures to quote
@@ -27,7 +29,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AZCOPY_RUNNER_ROOT"
 
 orig_args=("$@")
-parts="gbench,baseline,memory,start,upload,cpu"
+parts="gbench,baseline,memory,start,upload,cpu,production"
 quick=0
 setup=1
 build=1
@@ -86,24 +88,32 @@ done
 
 results="$AZCOPY_RUNNER_ROOT/build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$results"
-port="$(free_port)"
-azurite_dir="$results/azurite"
-stop_azurite() {
-  bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" stop --port "$port" --dir "$azurite_dir" || true
+# The local storage of the tests (scripts/storage.sh). The Local <-> Blob parts talk to Azurite
+# directly, as their figures in docs/PERFORMANCE.md were measured; the production part (Files
+# <-> Blob) goes through the from-URL proxy, as AzCopy needs.
+storage="$results/storage"
+stop_storage() {
+  bash "$AZCOPY_RUNNER_ROOT/scripts/storage.sh" stop --dir "$storage" || true
+  rm -rf "$storage/files" # the shares of the production part (hundreds of MB)
 }
-trap stop_azurite EXIT
+trap stop_storage EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" start --port "$port" --dir "$azurite_dir"
+bash "$AZCOPY_RUNNER_ROOT/scripts/storage.sh" start --dir "$storage"
+endpoint() { sed -n "s/^$1=//p" "$storage/endpoints.env"; }
 
 extra=()
 if [[ "$quick" -eq 1 ]]; then
-  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20)
+  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20 --production-pairs 3)
 fi
 log "results in $results"
 python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \
   --azcopy "$azcopy" \
-  --endpoint "$(blob_endpoint "$port")" \
+  --endpoint "$(endpoint AZCOPY_RUNNER_TEST_AZURITE_ENDPOINT)" \
+  --blob-endpoint "$(endpoint AZCOPY_RUNNER_TEST_BLOB_ENDPOINT)" \
+  --file-endpoint "$(endpoint AZCOPY_RUNNER_TEST_FILE_ENDPOINT)" \
+  --files-dir "$(endpoint AZCOPY_RUNNER_TEST_FILES_DIR)" \
+  --sas-tool "$AZCOPY_RUNNER_ROOT/emulators/files/sas.py" \
   --ctl "$AZURITE_CTL" \
   --tool "$build_dir/bench/azcopy_runner_bench_tool" \
   --gbench "$build_dir/bench/azcopy_runner_bench" \
