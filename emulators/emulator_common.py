@@ -1,7 +1,9 @@
 """What the local storage test doubles share (Python 3 standard library only): the request log
-that never holds a signature, and the GET of a copy source (Put Range / Put Block From URL)."""
+that never holds a signature, the GET of a copy source (Put Range / Put Block From URL), and
+serving until a signal."""
 import json
 import re
+import signal
 import sys
 import threading
 import urllib.error
@@ -46,3 +48,18 @@ def fetch_source(url: str, source_range: str):
         return e.code, b"", e.headers.get("x-ms-error-code", "")
     except (urllib.error.URLError, OSError, ValueError) as e:
         return 502, b"", type(e).__name__
+
+
+def serve_until_signalled(server):
+    """Prints `listening HOST:PORT` (scripts/storage.sh reads the port from it), serves until
+    SIGTERM or SIGINT, then closes the server."""
+
+    def stop(_signum, _frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = server.server_address[:2]
+    print(f"listening {host}:{port}", flush=True)
+    server.serve_forever(poll_interval=0.2)
+    server.server_close()

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sys
 import threading
 import time
@@ -31,7 +30,7 @@ from xml.sax.saxutils import escape
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]
 import sas  # noqa: E402  (sits next to this file)
-from emulator_common import Log, fetch_source  # noqa: E402  (emulators/)
+from emulator_common import Log, fetch_source, serve_until_signalled  # noqa: E402  (emulators/)
 
 SERVICE_VERSION = "2025-07-05"
 PERMISSION_SDDL = "O:BAG:BAD:(A;;FA;;;BA)"
@@ -623,15 +622,7 @@ def main(argv=None) -> int:
     server = make_server(args.data_dir, args.host, args.port, args.log, args.page_size,
                          args.account, args.key, args.no_auth)
 
-    def stop(_signum, _frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    host, port = server.server_address[:2]
-    print(f"listening {host}:{port}", flush=True)
-    server.serve_forever(poll_interval=0.2)
-    server.server_close()
+    serve_until_signalled(server)
     return 0
 
 

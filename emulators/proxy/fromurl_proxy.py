@@ -25,15 +25,13 @@ import http.client
 import http.server
 import os
 import re
-import signal
 import sys
-import threading
 import time
 import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from emulator_common import Log, fetch_source  # noqa: E402  (emulators/)
+from emulator_common import Log, fetch_source, serve_until_signalled  # noqa: E402  (emulators/)
 
 # Request headers that are not the request's own (hop-by-hop) and are not forwarded.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
@@ -175,15 +173,7 @@ def main(argv=None) -> int:
     server.upstream = upstream
     server.log = Log(args.log)
 
-    def stop(_signum, _frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    host, port = server.server_address[:2]
-    print(f"listening {host}:{port}", flush=True)
-    server.serve_forever(poll_interval=0.2)
-    server.server_close()
+    serve_until_signalled(server)
     return 0
 
 
