@@ -12,6 +12,8 @@
 //   BM_GetSummaryViaJobsShow/...  get_summary() likewise; each iteration also runs the bare
 //                                 `azcopy jobs show` with the same flags, in alternating order,
 //                                 and the counters give both medians and the median ratio.
+//   BM_PollRunningVsJobsShow/FileBlob  poll() of a running COOL started on this host (the fast
+//                                 path), paired with the bare `azcopy jobs show` of the same job.
 //   BM_ParseJobsShowOutput/<case> parse_summary() of a recorded `jobs show` output.
 //
 // Run it through scripts/bench.sh (which makes the data), or by hand:
@@ -154,6 +156,25 @@ void BM_PollViaJobsShow(benchmark::State& state, const std::string& job) {
   paired_with_bare(state, job, [&] { benchmark::DoNotOptimize(unrecorded_runner().poll(job)); });
 }
 
+/// What the service does while a COOL runs: poll() it (started on this host), against what it
+/// would do without the runner (`azcopy jobs show` of the same job).
+void BM_PollRunningVsJobsShow(benchmark::State& state, const std::string& job) {
+  AzCopyRunner& runner = recorded_runner();
+  if (runner.poll(job).state != AzCopyJobState::Running) {
+    state.SkipWithError("job is not running");
+    return;
+  }
+  std::int64_t running = 0;
+  paired_with_bare(state, job, [&] {
+    const auto p = runner.poll(job);
+    running += p.state == AzCopyJobState::Running ? 1 : 0;
+    benchmark::DoNotOptimize(p);
+  });
+  // every poll should have seen the job running: otherwise the figure is not the one named
+  state.counters["running_fraction"] =
+      static_cast<double>(running) / static_cast<double>(state.iterations() + 1);
+}
+
 void BM_GetSummaryViaJobsShow(benchmark::State& state, const std::string& job) {
   paired_with_bare(state, job,
                    [&] { benchmark::DoNotOptimize(unrecorded_runner().get_summary(job)); });
@@ -186,6 +207,13 @@ int main(int argc, char** argv) {
   }();
   auto has = [](const std::string& key) { return manifest().contains(key); };
 
+  if (has("running_fileblob")) {  // first: the COOL runs for about two minutes
+    benchmark::RegisterBenchmark("BM_PollRunningVsJobsShow/FileBlob", BM_PollRunningVsJobsShow,
+                                 item("running_fileblob"))
+        ->Unit(benchmark::kMillisecond)
+        ->UseManualTime()
+        ->Iterations(paired_iterations);
+  }
   for (const auto& [key, label] :
        std::vector<std::pair<std::string, std::string>>{{"running_4files", "4_files"},
                                                         {"running_5000_failed", "5000_failed"},

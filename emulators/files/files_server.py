@@ -9,7 +9,12 @@ Any other operation gets 501 NotImplemented and a log line marked "unknown": tru
 
 Usage: files_server.py --port P --data-dir DIR [--host 127.0.0.1] [--log FILE] [--page-size N]
                        [--account devstoreaccount1] [--key BASE64] [--no-auth]
+                       [--slow-bytes-per-second N]
   --port 0 picks a free port. Once listening it prints `listening HOST:<port>` on stdout.
+  Shares whose name starts with `slow-` are throttled, for tests that need a job to be running
+  (a cancel, a kill, a SAS that expires mid-way): the bytes read from them (Get File) and
+  written into them from a URL (Put Range From URL) share one budget of N bytes a second
+  (default 1 MiB/s), paced before each answer; every other share is served at full speed.
   The log (JSON lines, --log FILE or stderr) never holds a SAS signature.
 """
 import argparse
@@ -202,11 +207,37 @@ def classify(method: str, path: str, q: dict, headers):
     return FILE_OPS.get((method, comp))
 
 
+SLOW_SHARE_PREFIX = "slow-"
+
+
+class Pacer:
+    """One byte budget a second shared by every request that takes from it: each waits until
+    the bytes before it have had their time (a request of n bytes holds n / rate seconds)."""
+
+    def __init__(self, bytes_per_second: int):
+        self.rate = bytes_per_second
+        self.lock = threading.Lock()
+        self.free_at = 0.0
+
+    def take(self, nbytes: int):
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.free_at)
+            self.free_at = start + nbytes / self.rate
+        if start > now:
+            time.sleep(start - now)
+
+
 class Files:
     """The Files operations on a Store; each takes a request and returns a Response."""
 
-    def __init__(self, store: Store, page_size: int):
+    def __init__(self, store: Store, page_size: int, slow_bytes_per_second: int = 1 << 20):
         self.store, self.page_size = store, page_size
+        self.pacer = Pacer(slow_bytes_per_second)
+
+    def _pace(self, req, nbytes: int):
+        if req.share.startswith(SLOW_SHARE_PREFIX):
+            self.pacer.take(nbytes)
 
     # -- lookups
 
@@ -393,6 +424,7 @@ class Files:
         size = response.head_length
         rng = parse_range(req.headers.get("x-ms-range") or req.headers.get("Range") or "")
         if rng is None:
+            self._pace(req, size)
             response.file_part = (self.store.local(req.share, req.path), 0, size)
             return response
         first, last = rng[0], min(rng[1] if rng[1] is not None else size - 1, size - 1)
@@ -402,6 +434,7 @@ class Files:
         response.headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
         response.file_part = (self.store.local(req.share, req.path), first, last - first + 1)
         response.head_length = last - first + 1
+        self._pace(req, last - first + 1)
         return response
 
     def _write(self, req, local: str, first: int, data: bytes) -> Response:
@@ -440,6 +473,7 @@ class Files:
         s_first, s_last = exact_range(req.headers, "x-ms-source-range")
         if s_last - s_first != last - first or last - first + 1 > MAX_RANGE:
             raise FilesError(400, "InvalidHeaderValue", "x-ms-range and x-ms-source-range differ.")
+        self._pace(req, last - first + 1)
         status, data, code = fetch_source(req.headers["x-ms-copy-source"],
                                           f"bytes={s_first}-{s_last}")
         if status not in (200, 206) or len(data) != last - first + 1:
@@ -596,11 +630,12 @@ class Server(http.server.ThreadingHTTPServer):
 
 def make_server(data_dir: str, host: str = "127.0.0.1", port: int = 0, log=None,
                 page_size: int = 5000, account: str = sas.EMULATOR_ACCOUNT,
-                key: str = sas.EMULATOR_KEY, no_auth: bool = False) -> Server:
+                key: str = sas.EMULATOR_KEY, no_auth: bool = False,
+                slow_bytes_per_second: int = 1 << 20) -> Server:
     """A bound, not yet serving Files server (call serve_forever)."""
     os.makedirs(data_dir, exist_ok=True)
     server = Server((host, port), Handler)
-    server.files = Files(Store(data_dir), page_size)
+    server.files = Files(Store(data_dir), page_size, slow_bytes_per_second)
     server.log = Log(log)
     server.account, server.key, server.no_auth = account, key, no_auth
     return server
@@ -616,11 +651,15 @@ def main(argv=None) -> int:
     parser.add_argument("--account", default=sas.EMULATOR_ACCOUNT)
     parser.add_argument("--key", default=sas.EMULATOR_KEY, help="base64 account key")
     parser.add_argument("--no-auth", action="store_true", help="skip SAS checks (debugging)")
+    parser.add_argument("--slow-bytes-per-second", type=int, default=1 << 20,
+                        help=f"the shared budget of the {SLOW_SHARE_PREFIX}* shares (default 1 MiB)")
     args = parser.parse_args(argv)
     if args.page_size < 1:
         parser.error("--page-size must be >= 1")
+    if args.slow_bytes_per_second < 1:
+        parser.error("--slow-bytes-per-second must be >= 1")
     server = make_server(args.data_dir, args.host, args.port, args.log, args.page_size,
-                         args.account, args.key, args.no_auth)
+                         args.account, args.key, args.no_auth, args.slow_bytes_per_second)
 
     serve_until_signalled(server)
     return 0

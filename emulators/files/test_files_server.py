@@ -393,6 +393,42 @@ def parse_sas(token: str):
     return [(k, urllib.parse.unquote(v)) for k, _, v in (p.partition("=") for p in token.split("&"))]
 
 
+class SlowShareTest(ServerTest):
+    """Shares named slow-* share one byte budget (here 100 kB/s); the others are not paced."""
+
+    def setUp(self):
+        super().setUp()
+        self.server.files.pacer = files_server.Pacer(100_000)
+
+    def parallel_reads(self, share: str, readers: int = 4, size: int = 25_000) -> float:
+        self.assertEqual(self.call("PUT", share, "restype=share")[0], 201)
+        self.create_file(f"{share}/f.bin", os.urandom(size))
+        bodies = []
+
+        def read():
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn.request("GET", self.url(f"{share}/f.bin"), headers={"x-ms-version": "2025-07-05"})
+            bodies.append(len(conn.getresponse().read()))
+            conn.close()
+        threads = [threading.Thread(target=read) for _ in range(readers)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(bodies, [size] * readers)
+        return time.monotonic() - t0
+
+    def test_slow_share_reads_share_one_budget(self):
+        # 4 x 25 kB at 100 kB/s: the last read starts 0.75 s after the first
+        self.assertGreaterEqual(self.parallel_reads("slow-share"), 0.75)
+        self.assertGreater(self.server.files.pacer.free_at, 0)
+
+    def test_other_shares_are_not_paced(self):
+        self.parallel_reads("share")
+        self.assertEqual(self.server.files.pacer.free_at, 0.0)
+
+
 class CommandLineTest(unittest.TestCase):
 
     def test_listening_line_and_sigterm(self):
