@@ -1426,6 +1426,7 @@ class OutputParser {
         add_message(trim(env.content));
       } else {
         empty_folders_check(env.content);
+        scan_failed_check(env.content);
       }
     }
   }
@@ -1543,6 +1544,7 @@ class OutputParser {
     }
     if (istarts_with(line, "INFO:")) {
       empty_folders_check(line);
+      scan_failed_check(line);
       return;
     }
     not_found_check(line);
@@ -1603,6 +1605,15 @@ class OutputParser {
     empty_folders_notice_ = redact_prefix(trim(text), kMaxExcerptBytes);
   }
 
+  /// AzCopy's "Failed to scan Directory/File <path>. Logging errors in scanning logs." (10.32;
+  /// 10.18 writes "directory/file"): part of the source was not listed, so its files are in
+  /// no count of the job.
+  void scan_failed_check(std::string_view text) {
+    if (!scan_failed_ && text.find("ailed to scan ") != std::string_view::npos) {
+      scan_failed_ = true;
+    }
+  }
+
   void not_found_check(std::string_view text) {
     if (!is_not_found_text(text)) {
       return;
@@ -1642,6 +1653,7 @@ class OutputParser {
     }
     out.empty_folders_not_processed = empty_folders_;
     out.empty_folders_notice = empty_folders_notice_;
+    out.scan_failed = scan_failed_;
     out.warnings = warnings_;
     out.errors = errors_;
     out.messages = messages_;
@@ -1729,6 +1741,7 @@ class OutputParser {
   bool cancel_prompt_ = false;
   bool empty_folders_ = false;
   std::string empty_folders_notice_;
+  bool scan_failed_ = false;
   std::int64_t warnings_ = 0;
   std::int64_t errors_ = 0;
   std::vector<std::string> messages_;

@@ -35,6 +35,9 @@ struct ParsedOutput {
   /// support, such as Blob): empty source directories are not copied, and no count shows it.
   bool empty_folders_not_processed = false;
   std::string empty_folders_notice;  ///< That message, verbatim (redacted).
+  /// AzCopy said "Failed to scan Directory/File ...": part of the source was not listed (its
+  /// reason is in AzCopy's `<job id>-scanning.log`), and no count shows the files there.
+  bool scan_failed = false;
 };
 
 /// Marks @p summary as a job whose empty folders AzCopy did not process, and puts AzCopy's

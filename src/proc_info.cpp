@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "proc_info.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "azcopy_runner/parse.hpp"
 #include "fd.hpp"
 
 namespace azcopy_runner::detail {
@@ -70,6 +72,34 @@ std::optional<ProcStat> read_proc_stat(std::int64_t pid) {
   const std::string_view value = rest.substr(0, end);
   std::from_chars(value.data(), value.data() + value.size(), stat.start_time);
   return stat;
+}
+
+std::optional<std::string> open_job_log(std::int64_t pid) {
+  const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = ::opendir(fd_dir.c_str());
+  if (dir == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<std::string> found;
+  std::array<char, 4096> target{};
+  while (const dirent* entry = ::readdir(dir)) {  // NOLINT(concurrency-mt-unsafe): own DIR
+    const std::string link = fd_dir + "/" + entry->d_name;
+    const ssize_t n = ::readlink(link.c_str(), target.data(), target.size());
+    if (n <= 0 || static_cast<std::size_t>(n) >= target.size()) {
+      continue;
+    }
+    const std::string_view path(target.data(), static_cast<std::size_t>(n));
+    const auto slash = path.rfind('/');
+    const std::string_view name = path.substr(slash == std::string_view::npos ? 0 : slash + 1);
+    constexpr std::string_view kSuffix = ".log";
+    if (path.front() == '/' && name.size() == 36 + kSuffix.size() && name.ends_with(kSuffix) &&
+        is_valid_job_id(name.substr(0, 36))) {
+      found = std::string(path);
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
 }
 
 const std::string& host_name() {

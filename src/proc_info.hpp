@@ -27,6 +27,12 @@ std::optional<std::string> read_proc_file(const std::string& path);
 /// Reads /proc/<pid>/stat; std::nullopt when the process does not exist or exits meanwhile.
 std::optional<ProcStat> read_proc_stat(std::int64_t pid);
 
+/// The absolute path of an AzCopy job log (`<job id>.log`, no suffix) that process @p pid holds
+/// open, read from /proc/<pid>/fd; std::nullopt when there is none or the process is gone.
+/// AzCopy opens that log first thing, named after the job id it has chosen, long before it
+/// prints the id: this is how a start that never prints one still finds its log.
+std::optional<std::string> open_job_log(std::int64_t pid);
+
 /// This host's name (gethostname), cached.
 const std::string& host_name();
 

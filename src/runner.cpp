@@ -30,6 +30,7 @@
 #include "azcopy_runner/parse.hpp"
 #include "fd.hpp"
 #include "parse_detail.hpp"
+#include "proc_info.hpp"
 #include "record.hpp"
 #include "text.hpp"
 
@@ -40,6 +41,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t kStartBufferLimit = std::size_t{4} << 20;
+/// How much of the end of AzCopy's own log a failed start reads (before its stack traces go).
+constexpr std::size_t kLogTailBytes = std::size_t{64} << 10;
 constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
 /// The end of a job's stdout read for its prompts and error messages.
 constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
@@ -347,6 +350,132 @@ class AzCopyRunner::Impl {
     return launch_job(args, "copy", std::nullopt);
   }
 
+  /// The error of a start that gave no job id: AzCopy exited (@p exited) or was killed at the
+  /// start timeout. It carries the job id AzCopy had chosen and the redacted end of AzCopy's
+  /// own log for this start when that log is known (@p azcopy_log, else the one new job log in
+  /// AzCopy's log location), after the end of its stdout and stderr; the start's directory is
+  /// removed (nothing in it that the error does not carry).
+  [[noreturn]] void throw_start_error(const std::optional<ExitStatus>& exited,
+                                      const std::string& seen, const DetachedSpec& spec,
+                                      const fs::path& dir, std::optional<std::string> azcopy_log,
+                                      TimePoint started_at) const {
+    const std::string err = detail::read_tail(spec.stderr_path, kMaxExcerptBytes).value_or("");
+    std::string message =
+        exited ? "AzCopy exited (" + describe_exit(*exited) + ") before printing a job id"
+               : "AzCopy printed no job id within " +
+                     std::to_string(config_.start_timeout.count()) + " ms; it was killed";
+    if (!azcopy_log) {  // a file's mtime comes from a coarser clock: a second of slack
+      azcopy_log = sole_new_job_log(started_at - 1s);
+    }
+    std::string chosen_id;
+    std::string excerpt;
+    if (azcopy_log) {
+      chosen_id = fs::path(*azcopy_log).stem().string();
+      // AzCopy 10.32 logs a Go stack trace after each failed try: keep the log's own lines.
+      const std::string log_tail =
+          without_stack_traces(detail::read_tail(*azcopy_log, kLogTailBytes).value_or(""));
+      const std::string header = "\n--- the end of AzCopy's log " + redact(*azcopy_log) + ":\n";
+      excerpt = redacted_excerpt(seen + err, kMaxExcerptBytes / 4);
+      excerpt += header;
+      excerpt +=
+          redacted_excerpt(log_tail, kMaxExcerptBytes - std::min(kMaxExcerptBytes, excerpt.size()));
+      message += "; AzCopy had chosen job id " + chosen_id + ", its log: " + redact(*azcopy_log);
+      if (const std::string reason = last_error_line(log_tail); !reason.empty()) {
+        message += "; its last error: " + redacted_excerpt(reason, 400);
+      }
+    } else {
+      excerpt = redacted_excerpt(seen + err);
+      message += "; AzCopy's own log of this start was not found";
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // stdout.log, stderr.log and the FIFO: their ends are in excerpt
+    ErrorContext context{chosen_id, log_root_.string(), excerpt};
+    if (exited) {
+      throw AzCopyStartError(message, std::move(context));
+    }
+    throw AzCopyJobIdNotFoundError(message, std::move(context));
+  }
+
+  /// The one `<job id>.log` in AzCopy's log location written since @p since that belongs to
+  /// no job of this runner; std::nullopt when there is none or more than one (a start that
+  /// exited before its log was seen open; several starts at once are not told apart).
+  [[nodiscard]] std::optional<std::string> sole_new_job_log(TimePoint since) const {
+    const auto location = child_env_.find("AZCOPY_LOG_LOCATION");
+    if (location == child_env_.end()) {
+      return std::nullopt;
+    }
+    std::optional<std::string> found;
+    std::error_code ec;
+    for (fs::directory_iterator it(location->second, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.size() != 40 || !name.ends_with(".log") ||
+          !is_valid_job_id(std::string_view(name).substr(0, 36))) {
+        continue;
+      }
+      struct stat st {};
+      if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+          std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec) +
+                  std::chrono::nanoseconds(st.st_mtim.tv_nsec) <
+              since ||
+          fs::exists(log_root_ / name.substr(0, 36), ec)) {
+        continue;
+      }
+      if (found) {
+        return std::nullopt;
+      }
+      found = it->path().string();
+    }
+    return found;
+  }
+
+  /// @p log without Go stack traces: a frame is a function line followed by a tab-indented
+  /// file line; `goroutine N [...]:` headers go too.
+  static std::string without_stack_traces(std::string_view log) {
+    std::vector<std::string_view> lines;
+    for (std::size_t pos = 0; pos < log.size();) {
+      const auto end = std::min(log.find('\n', pos), log.size());
+      lines.push_back(log.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    std::string out;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::string_view line = lines[i];
+      const bool frame_file = line.starts_with('\t');
+      const bool frame_function = i + 1 < lines.size() && lines[i + 1].starts_with('\t');
+      if (frame_file || frame_function || line.starts_with("goroutine ")) {
+        continue;
+      }
+      out.append(line);
+      out.push_back('\n');
+    }
+    return out;
+  }
+
+  /// The last line of AzCopy's log that says why a request failed (a connection error or a
+  /// service's error code); empty when none does.
+  static std::string last_error_line(std::string_view log) {
+    std::string_view rest = log;
+    while (!rest.empty()) {
+      const auto cut = rest.rfind('\n', rest.size() - 1);
+      const std::string_view line = cut == std::string_view::npos ? rest : rest.substr(cut + 1);
+      for (const std::string_view mark : {"dial tcp", "no such host", "ERROR CODE:", "ServiceCode=",
+                                          "RESPONSE ERROR", "context deadline exceeded"}) {
+        if (line.find(mark) != std::string_view::npos) {
+          const auto first = line.find_first_not_of(" \t\r");
+          const auto last = line.find_last_not_of(" \t\r");
+          return first == std::string_view::npos
+                     ? std::string()
+                     : std::string(line.substr(first, last - first + 1));
+        }
+      }
+      if (cut == std::string_view::npos) {
+        break;
+      }
+      rest = rest.substr(0, cut);
+    }
+    return {};
+  }
+
   /// Launches `azcopy <args>` detached and waits for its job id. @p known_id: the id the
   /// output must show (resume), else any.
   AzCopyJobRef launch_job(const std::vector<std::string>& args, const std::string& kind,
@@ -394,6 +523,10 @@ class AzCopyRunner::Impl {
     };
     detail::ParsedOutput start_output;  // what AzCopy has printed so far
     std::size_t parsed_size = 0;
+    // AzCopy's own log of this start (<work dir>/<job id>.log), seen open in /proc/<pid>/fd:
+    // only needed when no job id comes, to say why and which id AzCopy had chosen.
+    std::optional<std::string> azcopy_log;
+    auto next_log_look = std::chrono::steady_clock::now() + 5ms;
     auto delay = 1ms;
     while (true) {
       exited = launcher_->try_reap(who.pid);
@@ -403,7 +536,12 @@ class AzCopyRunner::Impl {
         parsed_size = seen.size();
       }
       job_id = start_output.job_id;
-      if (job_id || exited || std::chrono::steady_clock::now() >= deadline) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!job_id && !exited && !azcopy_log && now >= next_log_look) {  // not reaped: our pid
+        azcopy_log = detail::open_job_log(who.pid);
+        next_log_look = now + 25ms;
+      }
+      if (job_id || exited || now >= deadline) {
         break;
       }
       std::this_thread::sleep_for(delay);
@@ -411,18 +549,11 @@ class AzCopyRunner::Impl {
     }
 
     if (!job_id) {
-      std::string err = detail::read_tail(spec.stderr_path, kMaxExcerptBytes).value_or("");
-      const std::string excerpt = redacted_excerpt(seen + err);
-      if (exited) {
-        throw AzCopyStartError(
-            "AzCopy exited (" + describe_exit(*exited) + ") before printing a job id",
-            ErrorContext{{}, dir.string(), excerpt});
+      if (!exited) {
+        kill_and_reap(who);
       }
-      kill_and_reap(who);
-      throw AzCopyJobIdNotFoundError("AzCopy printed no job id within " +
-                                         std::to_string(config_.start_timeout.count()) +
-                                         " ms; it was killed",
-                                     ErrorContext{{}, dir.string(), excerpt});
+      read_more();
+      throw_start_error(exited, seen, spec, dir, azcopy_log, started_at);
     }
     if (existing && *job_id != existing->ref.job_id) {
       log_->warn("azcopy {} printed job id {} (expected {})", kind, *job_id, existing->ref.job_id);
@@ -1123,6 +1254,33 @@ class AzCopyRunner::Impl {
            own.summary->skipped_transfers == plan.skipped_transfers;
   }
 
+  /// A job whose source AzCopy could not wholly list: the files it did not see are in no count,
+  /// so a job AzCopy calls Completed did not copy what it was asked to. FAILED, and the first
+  /// message says why, from AzCopy's scanning log (`<job id>-scanning.log` beside its log).
+  void note_scan_failure(const detail::JobRecord& record, AzCopySummary& summary) const {
+    std::string message =
+        "AzCopy could not list part of the source: the files there are in no "
+        "count of this job";
+    const std::string& log = record.ref.azcopy_log_file;
+    if (log.size() > 4 && log.ends_with(".log")) {
+      const std::string scanning = log.substr(0, log.size() - 4) + "-scanning.log";
+      const std::string reason =
+          last_error_line(detail::read_tail(scanning, kLogTailBytes).value_or(""));
+      message += "; its scanning log " + scanning +
+                 (reason.empty() ? std::string(" says no more")
+                                 : " says: " + redacted_excerpt(reason, 400));
+    }
+    if (summary.state == AzCopyJobState::Succeeded) {
+      summary.state = AzCopyJobState::Failed;
+      message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
+    }
+    auto& m = summary.messages;
+    m.insert(m.begin(), redacted_excerpt(message, kMaxExcerptBytes));
+    if (m.size() > kMaxMessages) {
+      m.pop_back();
+    }
+  }
+
   /// Completes a terminal summary with what the job's own output says, and keeps it.
   /// @p uncounted_folders: folder transfers whose outcome `jobs show` did not count.
   void finalize(detail::JobRecord& record, AzCopySummary& summary, TimePoint observed_at,
@@ -1132,8 +1290,10 @@ class AzCopyRunner::Impl {
       summary.started_at = record.ref.started_at;
     }
     std::string empty_folders_notice = record.empty_folders_notice;
+    bool scan_failed = false;
     if (auto tail = detail::read_tail(record.stdout_path(), kStdoutTailBytes)) {
       const auto own = detail::parse_output(*tail);
+      scan_failed = own.scan_failed;
       if (empty_folders_notice.empty()) {
         empty_folders_notice = own.empty_folders_notice;
       }
@@ -1157,6 +1317,9 @@ class AzCopyRunner::Impl {
       if (own.first_timestamp && record.resumes == 0) {
         summary.started_at = own.first_timestamp;
       }
+    }
+    if (scan_failed) {
+      note_scan_failure(record, summary);
     }
     if (!empty_folders_notice.empty()) {
       detail::note_empty_folders(summary, empty_folders_notice);

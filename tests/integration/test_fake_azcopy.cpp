@@ -505,13 +505,30 @@ TEST_F(FakeAzCopy, VersionOfTheFakeIsRead) { EXPECT_EQ(runner().azcopy_version()
 
 // ----- start ------------------------------------------------------------------------------------
 
+/// The runner's directory holds no `.starting-*` directory (a failed start leaves none).
+void expect_no_staging_dir(const fs::path& log_dir) {
+  for (const auto& entry : fs::directory_iterator(log_dir)) {
+    EXPECT_FALSE(entry.path().filename().string().starts_with(".starting-")) << entry.path();
+  }
+}
+
 TEST_F(FakeAzCopy, CopyThatExitsBeforeInitIsStartErrorWithTheExcerpt) {
   set_mode("copy-exit");
+  const std::string id = random_job_id();
+  config_.extra_env["FAKE_AZCOPY_JOB_ID"] = id;
   const auto e = expect_error<AzCopyStartError>([&] { start(); });
   ASSERT_TRUE(e);
   EXPECT_THAT(e->excerpt(), HasSubstr("error parsing the input given by the user"));
   EXPECT_THAT(e->what(), HasSubstr("exit code 1"));
   EXPECT_THAT(e->excerpt(), Not(HasSubstr("SECRET")));
+  // AzCopy's own log of that start (the fake opens <work>/<id>.log as AzCopy does): its id and
+  // its end are in the error.
+  EXPECT_EQ(e->job_id(), id);
+  EXPECT_THAT(e->what(), HasSubstr(id));
+  EXPECT_THAT(e->excerpt(), HasSubstr("ERROR CODE: InvalidFlag"));
+  EXPECT_THAT(e->what(), HasSubstr("its last error: 2026/12/05 01:57:32 ERROR CODE: InvalidFlag"));
+  EXPECT_LE(e->excerpt().size(), kMaxExcerptBytes);
+  expect_no_staging_dir(config_.log_dir);
   expect_no_process_left();
 }
 
@@ -527,6 +544,25 @@ TEST_F(FakeAzCopy, CopyWithoutJobIdIsJobIdNotFoundAndLeavesNoProcess) {
   EXPECT_GE(elapsed, 1s - 50ms);
   EXPECT_LT(elapsed, 5s);
   expect_no_process_left();  // the shell *and* its `sleep` child
+}
+
+TEST_F(FakeAzCopy, CopyWithoutJobIdSaysWhyFromAzCopysOwnLogAndLeavesNoStagingDir) {
+  set_mode("copy-no-jobid");  // as AzCopy 10.32 retrying a closed port before its Init
+  const std::string id = random_job_id();
+  config_.extra_env["FAKE_AZCOPY_JOB_ID"] = id;
+  config_.start_timeout = 1s;
+  const auto e = expect_error<AzCopyJobIdNotFoundError>([&] { start(); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->job_id(), id);  // the id AzCopy had chosen, from the log it held open
+  EXPECT_THAT(e->what(), HasSubstr("AzCopy had chosen job id " + id));
+  EXPECT_THAT(e->what(), HasSubstr((fs::path(config_.work_dir) / (id + ".log")).string()));
+  EXPECT_THAT(e->what(), HasSubstr("connect: connection refused"));
+  EXPECT_THAT(e->excerpt(), HasSubstr("Scanning"));  // its stdout first
+  EXPECT_THAT(e->excerpt(), HasSubstr("dial tcp 127.0.0.1:9: connect: connection refused"));
+  EXPECT_LE(e->excerpt().size(), kMaxExcerptBytes);
+  EXPECT_EQ(e->log_dir(), config_.log_dir);
+  expect_no_staging_dir(config_.log_dir);
+  expect_no_process_left();
 }
 
 // ----- cancel -----------------------------------------------------------------------------------

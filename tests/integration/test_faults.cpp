@@ -17,40 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-/// State letter of /proc/<pid>/stat, or '-' when the process does not exist.
-char proc_state(std::int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  return close == std::string::npos || close + 2 >= text.size() ? '-' : text[close + 2];
-}
-
-/// Waits until the process is gone (or a zombie, when @p zombie_ok) for at most @p limit.
-bool wait_gone(std::int64_t pid, std::chrono::milliseconds limit, bool zombie_ok = false) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const char s = proc_state(pid);
-    if (s == '-' || (zombie_ok && s == 'Z')) {
-      return true;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-/// Polls until @p pred holds for the progress, at most @p limit; returns the last progress.
-template <typename Pred>
-AzCopyProgress poll_until(AzCopyRunner& runner, const std::string& id, Pred pred,
-                          std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  AzCopyProgress p = runner.poll(id);
-  while (!pred(p) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-    p = runner.poll(id);
-  }
-  return p;
-}
-
 class Faults : public RealAzCopy {
  protected:
   /// A throttled upload that runs for several seconds.

@@ -1332,5 +1332,31 @@ TEST(JobsShowStop, OutputCutAfterTheFirstSummaryLineParsesLikeTheWholeOutput) {
   EXPECT_EQ(compared, 44);
 }
 
+// AzCopy's "Failed to scan" notice (an Info message: part of the source was not listed, and no
+// count shows it). The lines are AzCopy's own, as printed by 10.32.2 and 10.18.1 for a share
+// whose SAS lacks the list permission (tests/integration/test_files_faults.cpp).
+TEST(ParseOutput, TheFailedToScanNoticeIsSeenInJsonAndText) {
+  const std::string json_10_32 =
+      R"({"TimeStamp":"2026-12-05T02:24:43.117611149Z","MessageType":"Info","MessageContent":)"
+      R"("INFO: Failed to scan Directory/File . Logging errors in scanning logs.","PromptDetails":)"
+      R"({"PromptType":"","ResponseOptions":null,"PromptTarget":""}})"
+      "\n";
+  const std::string json_10_18 =
+      R"({"TimeStamp":"2026-12-05T02:24:45.151574666Z","MessageType":"Info","MessageContent":)"
+      R"("INFO: Failed to scan directory/file . Logging errors in scanning logs.","PromptDetails":)"
+      R"({"PromptType":"","ResponseOptions":null,"PromptTarget":""}})"
+      "\n";
+  EXPECT_TRUE(detail::parse_output(json_10_32).scan_failed);
+  EXPECT_TRUE(detail::parse_output(json_10_18).scan_failed);
+  EXPECT_TRUE(detail::parse_output(
+                  "INFO: Failed to scan directory/file . Logging errors in scanning logs.\n")
+                  .scan_failed);
+  // Not the notice: an Error that says the job could not start, and a completed job.
+  for (const char* version : {"10.32.2", "10.18.1"}) {
+    EXPECT_FALSE(detail::parse_output(fixture(version, "copy_json_scan_error")).scan_failed);
+    EXPECT_FALSE(detail::parse_output(fixture(version, "copy_json_completed")).scan_failed);
+  }
+}
+
 }  // namespace
 }  // namespace azcopy_runner

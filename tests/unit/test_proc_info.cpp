@@ -41,5 +41,26 @@ TEST(ProcInfo, TheStatOfALiveProcessHasItsStateAndStartTime) {
   EXPECT_EQ(boot_id().find('\n'), std::string::npos);
 }
 
+// What the runner reads when AzCopy prints no job id: the job log AzCopy holds open.
+TEST(ProcInfo, TheOpenJobLogOfAProcessIsFoundByItsName) {
+  const std::string dir = ::testing::TempDir();
+  const std::string log = dir + "/5e163d4c-10e9-1d4c-695f-784f707fe082.log";
+  const std::string other = dir + "/5e163d4c-10e9-1d4c-695f-784f707fe082-scanning.log";
+  const int other_fd = ::open(other.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(other_fd, 0);
+  EXPECT_FALSE(open_job_log(::getpid()).has_value());  // not a job log's name
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  const auto found = open_job_log(::getpid());
+  ::close(fd);
+  ::close(other_fd);
+  ::unlink(log.c_str());
+  ::unlink(other.c_str());
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->ends_with("/5e163d4c-10e9-1d4c-695f-784f707fe082.log")) << *found;
+  EXPECT_FALSE(open_job_log(::getpid()).has_value());
+  EXPECT_FALSE(open_job_log(-1).has_value());
+}
+
 }  // namespace
 }  // namespace azcopy_runner::detail

@@ -272,6 +272,54 @@ TEST_F(RunnerTest, StartCopyReportsAnEarlyExitWithTheExcerpt) {
   }
 }
 
+// A start that exits before its job log is seen open: the one job log written in the work
+// dir since the start (and known to no record) is taken as its own.
+TEST_F(RunnerTest, AnEarlyExitCarriesTheJobIdAndTheEndOfTheOneNewAzCopyLog) {
+  const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
+  fs::create_directories(config_.work_dir);
+  std::ofstream(fs::path(config_.work_dir) / (id + ".log"))
+      << "2026/12/05 02:17:08 AzcopyVersion  10.18.1\n"
+         "===== RESPONSE ERROR (ServiceCode=AuthenticationFailed) =====\n"
+         "   GET http://127.0.0.1:1/a/s?sig=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG%3D&sv=1\n";
+  std::ofstream(fs::path(config_.work_dir) / "not-a-job.log") << "ServiceCode=Other\n";
+  expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
+  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  try {
+    runner().start_copy("src", "dst", CopyOptions{});
+    FAIL() << "no error";
+  } catch (const AzCopyStartError& e) {
+    EXPECT_EQ(e.job_id(), id);
+    EXPECT_THAT(e.what(), HasSubstr("its last error: ===== RESPONSE ERROR "
+                                    "(ServiceCode=AuthenticationFailed)"));
+    EXPECT_THAT(e.excerpt(), HasSubstr("couldn't parse"));  // stdout first, then the log
+    EXPECT_THAT(e.excerpt(), HasSubstr("AzcopyVersion  10.18.1"));
+    EXPECT_THAT(e.excerpt(), Not(HasSubstr("abcdefghijklmnopqrstuvwxyz0123456789")));
+    EXPECT_LE(e.excerpt().size(), kMaxExcerptBytes);
+    for (const auto& entry : fs::directory_iterator(config_.log_dir)) {
+      EXPECT_FALSE(entry.path().filename().string().starts_with(".starting-")) << entry.path();
+    }
+  }
+}
+
+// Two new job logs: the runner cannot tell which is this start's and names none.
+TEST_F(RunnerTest, AnEarlyExitNamesNoJobIdWhenTwoNewAzCopyLogsCouldBeIts) {
+  fs::create_directories(config_.work_dir);
+  for (const char* id :
+       {"0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f", "1b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f"}) {
+    std::ofstream(fs::path(config_.work_dir) / (std::string(id) + ".log")) << "x\n";
+  }
+  expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
+  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  try {
+    runner().start_copy("src", "dst", CopyOptions{});
+    FAIL() << "no error";
+  } catch (const AzCopyStartError& e) {
+    EXPECT_EQ(e.job_id(), "");
+    EXPECT_THAT(e.what(), HasSubstr("AzCopy's own log of this start was not found"));
+    EXPECT_THAT(e.excerpt(), HasSubstr("couldn't parse"));
+  }
+}
+
 TEST_F(RunnerTest, StartCopyKillsAProcessThatPrintsNoJobId) {
   config_.start_timeout = 200ms;
   expect_spawn("INFO: Scanning...\n");
