@@ -347,7 +347,37 @@ class AzCopyRunner::Impl {
                           const CopyOptions& options) {
     std::vector<std::string> args =
         build_args(source, destination, options, config_.default_log_level);
+    refuse_debug_log_that_leaks(args);
     return launch_job(args, "copy", std::nullopt);
+  }
+
+  /// AzCopy before 10.32 (10.18.1 seen, FILES-FACTS.md section 7) writes whole URLs, real SAS
+  /// signature included, into `<job id>-chunks.log`, which it makes only at --log-level=DEBUG,
+  /// in the work dir: the runner promises that no signature is written where it manages, so
+  /// DEBUG is refused there. 10.32.2 is the first version checked not to (its chunk log has no
+  /// query strings; tests/integration/test_files_faults.cpp checks it on every run).
+  void refuse_debug_log_that_leaks(const std::vector<std::string>& args) {
+    if (std::none_of(args.begin(), args.end(),
+                     [](const std::string& a) { return lower(a) == "--log-level=debug"; })) {
+      return;
+    }
+    const std::string version = azcopy_version();
+    int major = 0;
+    int minor = 0;
+    const char* const end = version.data() + version.size();
+    const auto [after_major, ec] = std::from_chars(version.data(), end, major);
+    if (ec == std::errc() && after_major != end && *after_major == '.') {
+      std::from_chars(after_major + 1, end, minor);
+    }
+    if (major > 10 || (major == 10 && minor >= 32)) {
+      return;
+    }
+    throw AzCopyStartError(
+        "--log-level=DEBUG is refused with AzCopy " + version +
+            ": before 10.32, AzCopy writes the real SAS signatures of the job's URLs into "
+            "<job id>-chunks.log in its work dir at that level; use INFO (the default) or "
+            "AzCopy 10.32 or later",
+        ErrorContext{{}, log_root_.string(), {}});
   }
 
   /// The error of a start that gave no job id: AzCopy exited (@p exited) or was killed at the
@@ -1281,6 +1311,38 @@ class AzCopyRunner::Impl {
     }
   }
 
+  /// A resumed job that AzCopy let skip files because they exist at the destination (overwrite
+  /// not `true`): the process that died had created some of them, at their full size, without
+  /// all their bytes (seen: a RESTORE killed mid-way, resumed with `ifSourceNewer`, "succeeded"
+  /// with 36 of 40 files skipped and left full of zeros). Those files cannot be told from the
+  /// ones that were there before: FAILED, and the first message says what to do.
+  static void note_resumed_skips(const detail::JobRecord& record, AzCopySummary& summary) {
+    std::string overwrite = "true";
+    for (const auto& arg : record.ref.command) {
+      if (arg.starts_with("--overwrite=")) {
+        overwrite = arg.substr(12);
+      }
+    }
+    if (lower(overwrite) == "true") {
+      return;
+    }
+    std::string message =
+        "this job was resumed after its AzCopy process ended, and AzCopy skipped " +
+        std::to_string(summary.skipped_transfers) +
+        " files because they exist at the destination (--overwrite=" + overwrite +
+        "): files the ended process had begun are among them and may be incomplete (created at "
+        "their full size, not all their bytes written); copy again with overwrite=true";
+    if (summary.state == AzCopyJobState::Succeeded) {
+      summary.state = AzCopyJobState::Failed;
+      message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
+    }
+    auto& m = summary.messages;
+    m.insert(m.begin(), redacted_excerpt(message, kMaxExcerptBytes));
+    if (m.size() > kMaxMessages) {
+      m.pop_back();
+    }
+  }
+
   /// Completes a terminal summary with what the job's own output says, and keeps it.
   /// @p uncounted_folders: folder transfers whose outcome `jobs show` did not count.
   void finalize(detail::JobRecord& record, AzCopySummary& summary, TimePoint observed_at,
@@ -1320,6 +1382,9 @@ class AzCopyRunner::Impl {
     }
     if (scan_failed) {
       note_scan_failure(record, summary);
+    }
+    if (record.resumes > 0 && summary.skipped_transfers > 0) {
+      note_resumed_skips(record, summary);
     }
     if (!empty_folders_notice.empty()) {
       detail::note_empty_folders(summary, empty_folders_notice);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <optional>
 
 #include "storage_harness.hpp"
 
@@ -103,6 +104,177 @@ TEST_F(ProductionFaults, AFilesEndpointThatCannotBeReachedSaysWhyFromAzCopysOwnL
   EXPECT_THAT(o.text, Not(HasSubstr(signature_of(sas))));
   expect_no_staging_dir();
   expect_no_signature_in_written_files({signature_of(sas)});
+}
+
+// ----- cancel, kill and resume --------------------------------------------------------------
+// `slow-` shares are paced by the Files test server (1 MiB/s shared, docs/EMULATORS.md): a
+// COOL from one, or a RESTORE into one, of 40 files of 256 kB runs for about ten seconds.
+
+TEST_F(ProductionFaults, CancelOfARunningCoolEndsCanceledWithNoProcessLeft) {
+  const std::string sas = storage_sas(60 + 6);
+  std::string share_name;
+  project_share("slow-cancel", share_name, 40, 256'000);
+  const std::string cont = container("cancel");
+  CopyOptions o;
+  o.from_to = "FileBlob";
+  const AzCopyJobRef ref = runner_->start_copy(file_url(share_name + "/project/*", sas),
+                                               blob_url(cont + "/project", sas), o);
+  const AzCopyProgress running =
+      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; });
+  ASSERT_EQ(running.state, AzCopyJobState::Running);
+  const AzCopyProgress p = runner_->cancel(ref.job_id, 20s);
+  EXPECT_EQ(p.state, AzCopyJobState::Canceled) << p.reason;
+  EXPECT_TRUE(wait_gone(ref.pid, 5s));
+  const AzCopySummary s = runner_->get_summary(ref.job_id);
+  EXPECT_EQ(s.state, AzCopyJobState::Canceled);
+  EXPECT_LT(s.files_transferred, 40);
+  expect_no_signature_in_written_files({signature_of(sas)});
+}
+
+TEST_F(ProductionFaults, AKilledCoolIsFailedAtOnceAndResumesWithFreshSasToTheSameBytes) {
+  const std::string first_sas = storage_sas(60 + 7);
+  std::string share_name;
+  const Tree tree = project_share("slow-kill", share_name, 40, 256'000);
+  const fs::path project = fs::path(files_dir_) / share_name / "project";
+  const std::string cont = container("kill");
+  CopyOptions o;
+  o.from_to = "FileBlob";
+  const AzCopyJobRef ref = runner_->start_copy(file_url(share_name + "/project/*", first_sas),
+                                               blob_url(cont + "/project", first_sas), o);
+  ASSERT_EQ(
+      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
+          .state,
+      AzCopyJobState::Running);
+  ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);  // as an OOM kill would
+  ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
+
+  const AzCopyProgress killed = runner_->poll(ref.job_id);  // at once, not RUNNING forever
+  EXPECT_EQ(killed.state, AzCopyJobState::Failed);
+  EXPECT_TRUE(killed.resumable);
+  EXPECT_THAT(killed.reason, HasSubstr("resume"));
+
+  // The first tokens may have expired by now: the service resumes with fresh ones.
+  const std::string fresh = storage_sas(60 + 8);
+  const AzCopyJobRef resumed = runner_->resume(ref.job_id, fresh, fresh);
+  EXPECT_EQ(resumed.job_id, ref.job_id);
+  const AzCopySummary done = runner_->wait(ref.job_id, 300s, 200ms);
+  EXPECT_EQ(done.state, AzCopyJobState::Succeeded) << done.raw_summary;
+  EXPECT_EQ(done.files_transferred, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(done.bytes_transferred, total_bytes(tree));
+  ASSERT_EQ(blobs(cont, "project/"), tree);
+  for (const auto& [rel, size] : tree) {
+    EXPECT_EQ(Env::get().ctl_run({"get", cont + "/project/" + rel}), slurp(project / rel)) << rel;
+  }
+  expect_no_signature_in_written_files({signature_of(first_sas), signature_of(fresh)});
+}
+
+// A RESTORE writes into files it creates at their full size first. Killed mid-way and resumed
+// with the service's `ifSourceNewer`, AzCopy skips the files the dead process had created (they
+// are newer than their blobs) and ends "CompletedWithSkipped": 10.32 and 10.18 both left most
+// files full of zeros. The runner says FAILED; copying again with overwrite=true repairs it.
+TEST_F(ProductionFaults, AKilledRestoreResumedWithIfSourceNewerIsFailedAndOverwriteRepairsIt) {
+  const std::string first_sas = storage_sas(60 + 9);
+  // The COOLed project (a share at full speed), then its RESTORE into a paced share.
+  std::string source_share;
+  const Tree tree = project_share("restore-src", source_share, 40, 256'000);
+  const fs::path project = fs::path(files_dir_) / source_share / "project";
+  const std::string cont = container("restore");
+  CopyOptions cool;
+  cool.from_to = "FileBlob";
+  ASSERT_EQ(copy_and_wait(file_url(source_share + "/project/*", first_sas),
+                          blob_url(cont + "/project", first_sas), cool)
+                .state,
+            AzCopyJobState::Succeeded);
+
+  std::string target_share;
+  const fs::path restored = share("slow-restore", target_share) / "project";
+  CopyOptions restore;
+  restore.from_to = "BlobFile";
+  restore.overwrite = "ifSourceNewer";
+  const AzCopyJobRef ref = runner_->start_copy(blob_url(cont + "/project", first_sas),
+                                               file_url(target_share, first_sas), restore);
+  ASSERT_EQ(
+      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
+          .state,
+      AzCopyJobState::Running);
+  ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);
+  ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
+  const AzCopyProgress killed = runner_->poll(ref.job_id);
+  EXPECT_EQ(killed.state, AzCopyJobState::Failed);
+  EXPECT_TRUE(killed.resumable);
+
+  const std::string fresh = storage_sas(60 + 10);
+  EXPECT_EQ(runner_->resume(ref.job_id, fresh, fresh).job_id, ref.job_id);
+  const AzCopySummary resumed = runner_->wait(ref.job_id, 300s, 200ms);
+  EXPECT_EQ(resumed.state, AzCopyJobState::Failed) << resumed.raw_summary;
+  EXPECT_GT(resumed.skipped_transfers, 0);
+  EXPECT_LT(resumed.files_transferred, static_cast<std::int64_t>(tree.size()));
+  ASSERT_FALSE(resumed.messages.empty());
+  EXPECT_THAT(resumed.messages, ::testing::Contains(HasSubstr("copy again with overwrite=true")));
+  EXPECT_EQ(runner_->poll(ref.job_id).state, AzCopyJobState::Failed);
+
+  // What the service does then: the same RESTORE again, overwriting.
+  restore.overwrite = "true";
+  const AzCopySummary again =
+      copy_and_wait(blob_url(cont + "/project", fresh), file_url(target_share, fresh), restore);
+  EXPECT_EQ(again.state, AzCopyJobState::Succeeded) << again.raw_summary;
+  EXPECT_EQ(again.files_transferred, static_cast<std::int64_t>(tree.size()));
+  EXPECT_EQ(again.bytes_transferred, total_bytes(tree));
+  ASSERT_EQ(read_tree(restored), tree);
+  for (const auto& [rel, size] : tree) {
+    EXPECT_EQ(slurp(restored / rel), slurp(project / rel)) << rel;
+  }
+  expect_no_signature_in_written_files({signature_of(first_sas), signature_of(fresh)});
+}
+
+// ----- DEBUG logs ----------------------------------------------------------------------------
+// AzCopy 10.18.1 at --log-level=DEBUG wrote real SAS signatures into <job id>-chunks.log in the
+// work dir (FILES-FACTS.md section 7): the runner refuses DEBUG before 10.32. 10.32.2 writes no
+// query string there: a COOL and a RESTORE at DEBUG leave no signature anywhere.
+TEST_F(ProductionFaults, DebugLogLevelIsRefusedOn1018AndLeavesNoSignatureOn1032) {
+  const std::string share_sas = storage_sas(60 + 11);
+  const std::string container_sas = storage_sas(60 + 12);
+  std::string share_name;
+  const Tree tree = project_share("debug", share_name, 12, 300'000);
+  const std::string cont = container("debug");
+  CopyOptions cool;
+  cool.from_to = "FileBlob";
+  cool.log_level = "DEBUG";
+  const std::string src = file_url(share_name + "/project/*", share_sas);
+  const std::string dst = blob_url(cont + "/project", container_sas);
+  if (is_10_18()) {
+    const auto e = [&]() -> std::optional<AzCopyStartError> {
+      try {
+        runner_->start_copy(src, dst, cool);
+      } catch (const AzCopyStartError& err) {
+        return err;
+      }
+      return std::nullopt;
+    }();
+    ASSERT_TRUE(e.has_value()) << "DEBUG was not refused";
+    EXPECT_THAT(e->what(), HasSubstr("chunks.log"));
+    EXPECT_TRUE(fs::is_empty(config_.work_dir));  // nothing ran
+    return;
+  }
+  const AzCopySummary c = copy_and_wait(src, dst, cool);
+  EXPECT_EQ(c.state, AzCopyJobState::Succeeded) << c.raw_summary;
+  EXPECT_EQ(c.files_transferred, static_cast<std::int64_t>(tree.size()));
+  std::string restore_share;
+  share("debug-restore", restore_share);
+  CopyOptions restore;
+  restore.from_to = "BlobFile";
+  restore.overwrite = "ifSourceNewer";
+  restore.log_level = "DEBUG";
+  const AzCopySummary r = copy_and_wait(blob_url(cont + "/project", container_sas),
+                                        file_url(restore_share, share_sas), restore);
+  EXPECT_EQ(r.state, AzCopyJobState::Succeeded) << r.raw_summary;
+  EXPECT_EQ(r.files_transferred, static_cast<std::int64_t>(tree.size()));
+  int chunk_logs = 0;
+  for (const auto& entry : fs::directory_iterator(config_.work_dir)) {
+    chunk_logs += entry.path().filename().string().ends_with("-chunks.log") ? 1 : 0;
+  }
+  EXPECT_EQ(chunk_logs, 2);  // the logs that leaked on 10.18 exist and were checked
+  expect_no_signature_in_written_files({signature_of(share_sas), signature_of(container_sas)});
 }
 
 struct Refusal {

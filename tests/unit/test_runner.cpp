@@ -369,6 +369,32 @@ TEST_F(RunnerTest, TheVersionOfABinaryIsAskedOnceThenKept) {
   EXPECT_EQ(runner().azcopy_version(), "10.18.1");  // another instance: from the cache
 }
 
+// AzCopy before 10.32 writes real SAS signatures into <job id>-chunks.log at DEBUG.
+TEST_F(RunnerTest, DebugLogLevelIsRefusedBeforeAzCopy1032AndNothingRuns) {
+  ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+      .WillByDefault(Return(exited_with(0, "azcopy version 10.18.1\n")));
+  EXPECT_CALL(*launcher_, spawn_detached(_)).Times(0);
+  CopyOptions o;
+  o.log_level = "debug";
+  try {
+    runner().start_copy("src", "dst", o);
+    FAIL() << "no error";
+  } catch (const AzCopyStartError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--log-level=DEBUG is refused with AzCopy 10.18.1"));
+    EXPECT_THAT(e.what(), HasSubstr("chunks.log"));
+  }
+  config_.default_log_level = "DEBUG";  // the same through the runner's default
+  o.log_level.clear();
+  EXPECT_THROW(runner().start_copy("src", "dst", o), AzCopyStartError);
+}
+
+TEST_F(RunnerTest, DebugLogLevelRunsWithAzCopy1032) {
+  expect_spawn(fixture(kV, "copy_json_completed.stdout"));
+  CopyOptions o;
+  o.log_level = "DEBUG";
+  EXPECT_TRUE(is_valid_job_id(runner().start_copy("src", "dst", o).job_id));
+}
+
 // ----- poll ------------------------------------------------------------------------------------
 
 TEST_F(RunnerTest, PollRefusesIdsThatAreNotUuidsBeforeRunningAnything) {
