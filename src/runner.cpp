@@ -803,6 +803,7 @@ class AzCopyRunner::Impl {
     }
     if (obs.record && is_terminal(obs.state) && obs.reason.empty()) {
       finalize(*obs.record, *obs.summary, obs.at, obs.uncounted_folders);
+      obs.state = obs.summary->state;  // finalize may have decided FAILED (see there)
     }
     return obs;
   }
@@ -878,7 +879,9 @@ class AzCopyRunner::Impl {
     p.job_id = std::string(job_id);
     p.state = obs.state;
     p.reason = obs.reason;
-    p.resumable = obs.resumable;
+    // A finished job with failed transfers can be resumed too: `azcopy jobs resume` retries
+    // them (with fresh SAS tokens when theirs expired).
+    p.resumable = obs.resumable || (p.state == AzCopyJobState::Failed && p.failed > 0);
     p.last_updated_at = obs.at;
     if (identity && obs.record && obs.record->summary && is_terminal(p.state)) {
       std::lock_guard lock(finished_mutex_);
@@ -1032,7 +1035,9 @@ class AzCopyRunner::Impl {
     }
     // An orphaned plan (process gone, plan InProgress) is closed by `azcopy cancel`.
     AzCopyProgress p = poll(job_id);
-    if (p.state == AzCopyJobState::Running || (p.state == AzCopyJobState::Failed && p.resumable)) {
+    const bool orphaned = p.state == AzCopyJobState::Failed && p.resumable &&
+                          (p.raw_status == "InProgress" || p.raw_status == "Cancelling");
+    if (p.state == AzCopyJobState::Running || orphaned) {
       ProcessSpec spec{
           ensure_azcopy(), {"cancel", job_id, "--skip-version-check"}, child_env_, {}, {}, {}};
       const RunResult r = launcher_->run(spec, config_.command_timeout, std::size_t{1} << 20);
@@ -1284,6 +1289,24 @@ class AzCopyRunner::Impl {
            own.summary->skipped_transfers == plan.skipped_transfers;
   }
 
+  /// A job AzCopy calls successful that did not do what it was asked: FAILED (AzCopy's own
+  /// status stays in raw_status), and @p message first among the messages.
+  static void fail_with_first_message(AzCopySummary& summary, std::string message) {
+    if (summary.state == AzCopyJobState::Succeeded) {
+      summary.state = AzCopyJobState::Failed;
+      message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
+    }
+    put_first(summary.messages, redacted_excerpt(message, kMaxExcerptBytes));
+  }
+
+  /// Inserts @p message before the others, keeping at most kMaxMessages (the last goes).
+  static void put_first(std::vector<std::string>& messages, std::string message) {
+    messages.insert(messages.begin(), std::move(message));
+    if (messages.size() > kMaxMessages) {
+      messages.pop_back();
+    }
+  }
+
   /// A job whose source AzCopy could not wholly list: the files it did not see are in no count,
   /// so a job AzCopy calls Completed did not copy what it was asked to. FAILED, and the first
   /// message says why, from AzCopy's scanning log (`<job id>-scanning.log` beside its log).
@@ -1300,15 +1323,7 @@ class AzCopyRunner::Impl {
                  (reason.empty() ? std::string(" says no more")
                                  : " says: " + redacted_excerpt(reason, 400));
     }
-    if (summary.state == AzCopyJobState::Succeeded) {
-      summary.state = AzCopyJobState::Failed;
-      message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
-    }
-    auto& m = summary.messages;
-    m.insert(m.begin(), redacted_excerpt(message, kMaxExcerptBytes));
-    if (m.size() > kMaxMessages) {
-      m.pop_back();
-    }
+    fail_with_first_message(summary, message);
   }
 
   /// A resumed job that AzCopy let skip files because they exist at the destination (overwrite
@@ -1332,15 +1347,28 @@ class AzCopyRunner::Impl {
         " files because they exist at the destination (--overwrite=" + overwrite +
         "): files the ended process had begun are among them and may be incomplete (created at "
         "their full size, not all their bytes written); copy again with overwrite=true";
-    if (summary.state == AzCopyJobState::Succeeded) {
-      summary.state = AzCopyJobState::Failed;
-      message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
+    fail_with_first_message(summary, message);
+  }
+
+  /// AzCopy cancels a job itself after a transfer fails on an authentication error (a 403: a
+  /// SAS that expired or was refused; seen on 10.32 when the share's SAS expired mid-COOL). No
+  /// one asked for that cancel: FAILED, with the failed transfers, and `jobs resume` with fresh
+  /// tokens continues it.
+  static void note_cancelled_by_azcopy(AzCopySummary& summary) {
+    summary.state = AzCopyJobState::Failed;
+    std::string codes;
+    for (const auto& f : summary.failed_files) {
+      if (!f.error_code.empty() && codes.find(f.error_code) == std::string::npos) {
+        codes += (codes.empty() ? "" : ", ") + f.error_code;
+      }
     }
-    auto& m = summary.messages;
-    m.insert(m.begin(), redacted_excerpt(message, kMaxExcerptBytes));
-    if (m.size() > kMaxMessages) {
-      m.pop_back();
-    }
+    put_first(summary.messages,
+              "AzCopy cancelled this job itself after " + std::to_string(summary.failed_transfers) +
+                  " failed transfer(s)" +
+                  (codes.empty() ? std::string() : " (error " + codes + ")") +
+                  "; no cancel was requested (AzCopy's status " + summary.raw_status +
+                  " is in raw_status): a 403 means a SAS expired or was refused; resume the job "
+                  "with fresh SAS tokens");
   }
 
   /// Completes a terminal summary with what the job's own output says, and keeps it.
@@ -1385,6 +1413,10 @@ class AzCopyRunner::Impl {
     }
     if (record.resumes > 0 && summary.skipped_transfers > 0) {
       note_resumed_skips(record, summary);
+    }
+    if (summary.state == AzCopyJobState::Canceled && !record.cancel_requested &&
+        summary.failed_transfers > 0) {
+      note_cancelled_by_azcopy(summary);
     }
     if (!empty_folders_notice.empty()) {
       detail::note_empty_folders(summary, empty_folders_notice);

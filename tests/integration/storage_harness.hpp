@@ -62,6 +62,19 @@ inline std::string storage_sas(int minutes, const std::string& permissions = "")
   return sas;
 }
 
+/// An account SAS (ss=bf, all permissions) that expires @p seconds from now.
+inline std::string expiring_sas(std::chrono::seconds seconds) {
+  const CommandResult r =
+      run_command({"python3", AZCOPY_RUNNER_SAS_TOOL, "account", "--expiry-minutes",
+                   std::to_string(static_cast<double>(seconds.count()) / 60.0)});
+  EXPECT_EQ(r.status, 0) << "sas.py";
+  std::string sas = r.out;
+  while (!sas.empty() && (sas.back() == '\n' || sas.back() == '\r')) {
+    sas.pop_back();
+  }
+  return sas;
+}
+
 inline std::string signature_of(const std::string& sas) {
   const auto pos = sas.find("sig=");
   return pos == std::string::npos ? std::string()

@@ -70,6 +70,21 @@ class ProductionFaults : public RealStorage {
     return make_tree(root, files, size);
   }
 
+  /// Waits until the job has moved bytes, SIGKILLs its AzCopy (as an OOM kill would) and
+  /// checks that one poll then says FAILED and resumable, not RUNNING forever.
+  void kill_mid_way(const AzCopyJobRef& ref) {
+    ASSERT_EQ(
+        poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
+            .state,
+        AzCopyJobState::Running);
+    ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);
+    ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
+    const AzCopyProgress killed = runner_->poll(ref.job_id);
+    EXPECT_EQ(killed.state, AzCopyJobState::Failed);
+    EXPECT_TRUE(killed.resumable);
+    EXPECT_THAT(killed.reason, ::testing::HasSubstr("resume"));
+  }
+
   void expect_no_staging_dir() const {
     for (const auto& entry : fs::directory_iterator(config_.log_dir)) {
       EXPECT_FALSE(entry.path().filename().string().starts_with(".starting-")) << entry.path();
@@ -141,17 +156,7 @@ TEST_F(ProductionFaults, AKilledCoolIsFailedAtOnceAndResumesWithFreshSasToTheSam
   o.from_to = "FileBlob";
   const AzCopyJobRef ref = runner_->start_copy(file_url(share_name + "/project/*", first_sas),
                                                blob_url(cont + "/project", first_sas), o);
-  ASSERT_EQ(
-      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
-          .state,
-      AzCopyJobState::Running);
-  ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);  // as an OOM kill would
-  ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
-
-  const AzCopyProgress killed = runner_->poll(ref.job_id);  // at once, not RUNNING forever
-  EXPECT_EQ(killed.state, AzCopyJobState::Failed);
-  EXPECT_TRUE(killed.resumable);
-  EXPECT_THAT(killed.reason, HasSubstr("resume"));
+  ASSERT_NO_FATAL_FAILURE(kill_mid_way(ref));
 
   // The first tokens may have expired by now: the service resumes with fresh ones.
   const std::string fresh = storage_sas(60 + 8);
@@ -193,15 +198,7 @@ TEST_F(ProductionFaults, AKilledRestoreResumedWithIfSourceNewerIsFailedAndOverwr
   restore.overwrite = "ifSourceNewer";
   const AzCopyJobRef ref = runner_->start_copy(blob_url(cont + "/project", first_sas),
                                                file_url(target_share, first_sas), restore);
-  ASSERT_EQ(
-      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
-          .state,
-      AzCopyJobState::Running);
-  ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);
-  ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
-  const AzCopyProgress killed = runner_->poll(ref.job_id);
-  EXPECT_EQ(killed.state, AzCopyJobState::Failed);
-  EXPECT_TRUE(killed.resumable);
+  ASSERT_NO_FATAL_FAILURE(kill_mid_way(ref));
 
   const std::string fresh = storage_sas(60 + 10);
   EXPECT_EQ(runner_->resume(ref.job_id, fresh, fresh).job_id, ref.job_id);
@@ -225,6 +222,55 @@ TEST_F(ProductionFaults, AKilledRestoreResumedWithIfSourceNewerIsFailedAndOverwr
     EXPECT_EQ(slurp(restored / rel), slurp(project / rel)) << rel;
   }
   expect_no_signature_in_written_files({signature_of(first_sas), signature_of(fresh)});
+}
+
+// ----- an expiring SAS -------------------------------------------------------------------------
+
+// The service's SAS tokens are short-lived: one that expires while a COOL runs makes the Blob
+// service's reads of the share fail (403 CannotVerifyCopySource through the proxy, as Azure
+// answers). AzCopy 10.32 then cancels the job itself: the runner says FAILED, not CANCELED (no
+// one asked). A resume with fresh tokens for both sides copies the rest.
+TEST_F(ProductionFaults, ASourceSasThatExpiresDuringACoolFailsItsFilesAndAResumeCompletesIt) {
+  std::string share_name;
+  const Tree tree = project_share("slow-expire", share_name, 100, 256'000);  // ~25 s at 1 MiB/s
+  const fs::path project = fs::path(files_dir_) / share_name / "project";
+  const std::string cont = container("expire");
+  const std::string container_sas = storage_sas(60 + 13);
+  const std::string expiring = expiring_sas(16s);  // 10.18 takes ~8 s to start copying
+  CopyOptions o;
+  o.from_to = "FileBlob";
+  const AzCopySummary failed = copy_and_wait(file_url(share_name + "/project/*", expiring),
+                                             blob_url(cont + "/project", container_sas), o);
+  EXPECT_EQ(failed.state, AzCopyJobState::Failed) << failed.raw_summary;
+  EXPECT_THAT(failed.raw_status, ::testing::AnyOf("Cancelled", "CompletedWithErrors"));
+  if (failed.raw_status == "Cancelled") {
+    EXPECT_THAT(failed.messages,
+                ::testing::Contains(HasSubstr("AzCopy cancelled this job itself")));
+  }
+  EXPECT_GT(failed.failed_transfers, 0);
+  EXPECT_GT(failed.files_transferred, 0);
+  EXPECT_LT(failed.files_transferred, static_cast<std::int64_t>(tree.size()));
+  ASSERT_FALSE(failed.failed_files.empty());
+  for (const auto& f : failed.failed_files) {
+    EXPECT_EQ(f.error_code, "403") << f.source;
+    EXPECT_THAT(f.source, Not(HasSubstr(signature_of(expiring))));
+  }
+  const AzCopyProgress p = runner_->poll(failed.job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Failed);
+  EXPECT_TRUE(p.resumable);
+
+  const std::string fresh_share = storage_sas(60 + 14);
+  const std::string fresh_container = storage_sas(60 + 15);
+  EXPECT_EQ(runner_->resume(failed.job_id, fresh_share, fresh_container).job_id, failed.job_id);
+  const AzCopySummary done = runner_->wait(failed.job_id, 300s, 200ms);
+  EXPECT_EQ(done.state, AzCopyJobState::Succeeded) << done.raw_summary;
+  EXPECT_EQ(done.failed_transfers, 0);
+  ASSERT_EQ(blobs(cont, "project/"), tree);
+  for (const auto& [rel, size] : tree) {
+    EXPECT_EQ(Env::get().ctl_run({"get", cont + "/project/" + rel}), slurp(project / rel)) << rel;
+  }
+  expect_no_signature_in_written_files({signature_of(expiring), signature_of(container_sas),
+                                        signature_of(fresh_share), signature_of(fresh_container)});
 }
 
 // ----- DEBUG logs ----------------------------------------------------------------------------
