@@ -1310,7 +1310,7 @@ class AzCopyRunner::Impl {
   /// A job whose source AzCopy could not wholly list: the files it did not see are in no count,
   /// so a job AzCopy calls Completed did not copy what it was asked to. FAILED, and the first
   /// message says why, from AzCopy's scanning log (`<job id>-scanning.log` beside its log).
-  void note_scan_failure(const detail::JobRecord& record, AzCopySummary& summary) const {
+  static void note_scan_failure(const detail::JobRecord& record, AzCopySummary& summary) {
     std::string message =
         "AzCopy could not list part of the source: the files there are in no "
         "count of this job";
