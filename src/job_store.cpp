@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+#include "job_store.hpp"
+
+#include <spdlog/logger.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/parse.hpp"
+#include "runner_core.hpp"
+#include "text.hpp"
+
+namespace azcopy_runner::detail {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::string_view kStagingPrefix = ".starting-";
+}  // namespace
+
+std::string check_job_id(std::string_view job_id) {
+  if (!is_valid_job_id(job_id)) {
+    throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) +
+                                     "' is not an AzCopy job id "
+                                     "(a UUID)",
+                                 ErrorContext{});
+  }
+  return ascii_lower(job_id);
+}
+
+JobStore::JobStore(fs::path wanted_root, std::shared_ptr<spdlog::logger> log)
+    : root_(std::move(wanted_root)), log_(std::move(log)) {
+  if (!make_private_dir(root_)) {
+    const fs::path fallback =
+        fs::temp_directory_path() / ("azcopy-runner-" + std::to_string(::getuid()));
+    log_->warn("log dir {} is not writable; using {}", root_.string(), fallback.string());
+    root_ = fallback;
+    if (!make_private_dir(root_)) {
+      log_->warn("fallback log dir {} is not writable either", root_.string());
+    }
+  }
+}
+
+std::optional<JobRecord> JobStore::load(const std::string& job_id) const {
+  return load_record(root_, job_id);
+}
+
+void JobStore::save(const JobRecord& record) {
+  std::lock_guard lock(save_mutex_);
+  const std::string error = write_record(record);
+  if (!error.empty()) {
+    log_->warn("job {}: record not written ({}); polling still works through azcopy jobs show",
+               record.ref.job_id, error);
+  }
+}
+
+bool JobStore::knows(const std::string& job_id) const {
+  std::error_code ec;
+  return fs::exists(root_ / job_id, ec);
+}
+
+std::optional<RecordIdentity> JobStore::record_identity(const std::string& job_id) const {
+  struct stat st {};
+  if (::stat((root_ / job_id / "record.json").c_str(), &st) != 0) {
+    return std::nullopt;
+  }
+  return RecordIdentity{static_cast<std::int64_t>(st.st_ino), static_cast<std::int64_t>(st.st_size),
+                        static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                        static_cast<std::int64_t>(st.st_mtim.tv_nsec)};
+}
+
+std::vector<JobRecordInfo> JobStore::list() const {
+  std::vector<JobRecordInfo> jobs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!is_valid_job_id(name)) {
+      continue;
+    }
+    if (auto record = load_record(root_, name)) {
+      jobs.push_back(JobRecordInfo{record->ref, record->last_state, record->summary});
+    }
+  }
+  std::sort(jobs.begin(), jobs.end(), [](const JobRecordInfo& a, const JobRecordInfo& b) {
+    return a.ref.started_at > b.ref.started_at;
+  });
+  return jobs;
+}
+
+fs::path JobStore::make_start_dir() const {
+  fs::path staging = root_ / (std::string(kStagingPrefix) + random_hex(8));
+  // AzCopy's job id is read from its stdout file: on a full disk it would never arrive.
+  const bool room = free_bytes(root_) >= kMinFreeBytes;
+  if (room && make_private_dir(staging)) {
+    return staging;
+  }
+  fs::path dir = fs::temp_directory_path() / ("azcopy-runner-" + random_hex(8));
+  log_->warn("{} {}; AzCopy's output goes to {}", staging.string(),
+             room ? "cannot be created" : "is on a full file system", dir.string());
+  if (!make_private_dir(dir)) {
+    throw AzCopyStartError("cannot create a directory for AzCopy's output under " + root_.string() +
+                               " or " + dir.parent_path().string(),
+                           ErrorContext{{}, root_.string(), {}});
+  }
+  return dir;
+}
+
+bool JobStore::is_staging_dir(const fs::path& dir) const {
+  return dir.parent_path() == root_ && dir.filename().string().starts_with(kStagingPrefix);
+}
+
+fs::path JobStore::move_start_dir(const fs::path& dir, const fs::path& final_dir) const {
+  std::error_code ec;
+  fs::rename(dir, final_dir, ec);
+  if (ec) {
+    log_->warn("cannot rename {} to {}: {}", dir.string(), final_dir.string(), ec.message());
+    return dir;
+  }
+  return final_dir;
+}
+
+}  // namespace azcopy_runner::detail

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+#include "observe.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "azcopy_log.hpp"
+#include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/parse.hpp"
+#include "job_state.hpp"
+#include "jobs_show.hpp"
+#include "parse_detail.hpp"
+#include "runner_core.hpp"
+
+namespace azcopy_runner::detail {
+
+namespace {
+
+/// The end of a job's stdout read for its final messages and counts.
+constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
+/// The end of a job's stdout read for its last error message.
+constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
+
+/// The job's state from the last summary message of its own JSON stdout, when that decides
+/// it: a Progress while the process is alive (running). An EndOfJob does not: a terminal job's
+/// plan holds the reference figures (a cancelled job's last message counts partly sent bytes
+/// that the plan does not), read once with `jobs show` and then kept in the record.
+std::optional<Observation> observe_from_output(const JobRecord& record, Liveness liveness) {
+  const auto& cmd = record.ref.command;
+  if (liveness != Liveness::Alive ||
+      (std::find(cmd.begin(), cmd.end(), "--output-type=json") == cmd.end() &&
+       record.kind == "copy")) {
+    return std::nullopt;  // gone: let the plan decide
+  }
+  // 16 KiB holds a few progress lines; a line listing many failures needs a longer window.
+  for (std::size_t window = std::size_t{16} << 10; window <= kStdoutTailBytes; window *= 4) {
+    const auto tail = read_tail(record.stdout_path(), window);
+    if (!tail) {
+      return std::nullopt;
+    }
+    const std::string_view line = last_summary_line(*tail);
+    if (line.empty()) {
+      if (tail->size() < window) {
+        return std::nullopt;  // the whole file holds no summary yet
+      }
+      continue;  // a longer window may hold one
+    }
+    // Counts only: a progress line listing thousands of failures costs no more to read.
+    ParsedOutput parsed = parse_progress_line(line);
+    if (!parsed.summary || parsed.end_of_job) {
+      return std::nullopt;
+    }
+    Observation obs;
+    obs.at = parsed.last_timestamp.value_or(std::chrono::system_clock::now());
+    obs.state = AzCopyJobState::Running;  // only EndOfJob is final
+    obs.summary = std::move(parsed.summary);
+    obs.summary->state = AzCopyJobState::Running;
+    obs.summary->job_id = record.ref.job_id;
+    return obs;
+  }
+  return std::nullopt;
+}
+
+/// The last Error message of the job's own stdout, as a suffix for a reason.
+std::string own_error_suffix(const JobRecord& record) {
+  const auto tail = read_tail(record.stdout_path(), kOwnTailBytes);
+  if (!tail) {
+    return {};
+  }
+  const auto parsed = parse_output(*tail);
+  if (parsed.messages.empty()) {
+    return {};
+  }
+  return ": " + parsed.messages.back();
+}
+
+/// The final summary of a job whose process ended without a plan, from its own output; kept.
+AzCopySummary final_without_plan(JobStore& store, const JobRecord& record, AzCopyJobState state,
+                                 const std::string& reason) {
+  AzCopySummary s;
+  s.job_id = record.ref.job_id;
+  s.state = state;
+  s.started_at = record.ref.started_at;
+  if (auto tail = read_tail(record.stdout_path(), kStdoutTailBytes)) {
+    auto parsed = parse_output(*tail);
+    s.errors = parsed.errors;
+    s.warnings = parsed.warnings;
+    s.messages = parsed.messages;
+    s.finished_at = parsed.last_timestamp;
+    s.raw_summary = redacted_excerpt(*tail, kMaxExcerptBytes);
+  }
+  s.messages.push_back(reason);
+  auto copy = record;
+  copy.summary = s;
+  copy.last_state = state;
+  store.save(copy);
+  return s;
+}
+
+/// Reads what complete_summary() needs of the job's own files.
+OwnOutput read_own_output(const JobRecord& record) {
+  OwnOutput own;
+  if (auto tail = read_tail(record.stdout_path(), kStdoutTailBytes)) {
+    own.stdout_tail = parse_output(*tail);
+    if (own.stdout_tail->scan_failed) {
+      own.scanning_log = scanning_log_of(record.ref.azcopy_log_file);
+      if (!own.scanning_log.empty()) {
+        own.scanning_reason =
+            last_error_line(read_tail(own.scanning_log, kLogTailBytes).value_or(""));
+      }
+    }
+  }
+  return own;
+}
+
+/// `jobs show`, stopped at the summary; asked again in full when it stopped at something else.
+ShownJob ask_azcopy(RunnerCore& core, const std::string& job_id, const std::string& log_dir) {
+  JobsShow shown = run_jobs_show(core, job_id, true);
+  if (shown.result.stopped && !shown.parsed.summary && !shown.parsed.job_not_found) {
+    shown = run_jobs_show(core, job_id, false);
+  }
+  if (shown.result.timed_out) {
+    throw AzCopyParseError("'azcopy jobs show' did not answer within " +
+                               std::to_string(core.config.command_timeout.count()) +
+                               " ms; it was killed",
+                           ErrorContext{job_id, log_dir, shown.excerpt});
+  }
+  return ShownJob{shown.parsed.job_not_found, std::move(shown.parsed.summary),
+                  shown.parsed.uncounted_folders, shown.result.exit, std::move(shown.excerpt)};
+}
+
+}  // namespace
+
+Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast) {
+  Observation obs;
+  obs.record = core.store.load(job_id);
+  if (obs.record && obs.record->summary) {
+    obs.summary = obs.record->summary;
+    obs.state = obs.record->summary->state;
+    obs.at = obs.record->summary->finished_at.value_or(std::chrono::system_clock::now());
+    return obs;
+  }
+  // Liveness is read *before* asking AzCopy: a process that is gone now had written its
+  // final status before `jobs show` reads the plan.
+  Liveness liveness = Liveness::Unknown;
+  if (obs.record) {
+    if (auto status = core.launcher->try_reap(obs.record->process.pid)) {
+      obs.record->exit = status;
+    }
+    liveness = core.launcher->probe(obs.record->process);
+  }
+  if (allow_fast && core.config.poll_from_output && obs.record) {
+    if (auto fast = observe_from_output(*obs.record, liveness)) {
+      fast->record = std::move(obs.record);
+      return *fast;
+    }
+  }
+
+  const std::string log_dir = obs.record ? obs.record->ref.log_dir : core.store.root().string();
+  ShownJob shown = ask_azcopy(core, job_id, log_dir);
+  obs.at = std::chrono::system_clock::now();
+  const std::string excerpt = shown.excerpt;
+  const std::int64_t uncounted_folders = shown.uncounted_folders;
+  StateDecision d =
+      decide_state(job_id, obs.record ? &*obs.record : nullptr, liveness, std::move(shown));
+  switch (d.verdict) {
+    case Verdict::NotKnown:
+      throw AzCopyJobNotFoundError(d.reason,
+                                   ErrorContext{job_id, core.store.root().string(), excerpt});
+    case Verdict::Unreadable:
+      throw AzCopyParseError(d.reason, ErrorContext{job_id, log_dir, excerpt});
+    case Verdict::NoPlan:
+      break;
+    case Verdict::EndedWithoutPlan:
+      if (d.add_own_error) {
+        d.reason += own_error_suffix(*obs.record);
+      }
+      obs.summary = final_without_plan(core.store, *obs.record, d.state, d.reason);
+      break;
+    case Verdict::FromPlan:
+      obs.summary = std::move(d.summary);
+      if (d.keep) {
+        complete_summary(*obs.summary, *obs.record, read_own_output(*obs.record), uncounted_folders,
+                         obs.at);
+        obs.record->summary = *obs.summary;
+        obs.record->last_state = obs.summary->state;
+        core.store.save(*obs.record);
+        d.state = obs.summary->state;  // complete_summary may have decided FAILED
+      }
+      break;
+  }
+  obs.state = d.state;
+  obs.reason = std::move(d.reason);
+  obs.resumable = d.resumable;
+  return obs;
+}
+
+}  // namespace azcopy_runner::detail

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// Internal: what every part of one AzCopyRunner shares (its configuration, process seam, logger,
+// AzCopy's environment, the AzCopy binary and the job store), and the small process helpers
+// that starting and cancelling a job both use.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "azcopy_binary.hpp"
+#include "azcopy_runner/config.hpp"
+#include "azcopy_runner/process.hpp"
+#include "job_store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace azcopy_runner::detail {
+
+struct RunnerCore {
+  /// Makes the work dir and the log root (falling back to a private temp dir when the log
+  /// root is not writable) and AzCopy's environment.
+  RunnerCore(RunnerConfig config, std::shared_ptr<ProcessLauncher> launcher,
+             std::shared_ptr<spdlog::logger> logger);
+
+  RunnerConfig config;
+  std::shared_ptr<ProcessLauncher> launcher;
+  std::shared_ptr<spdlog::logger> log;
+  /// The environment every AzCopy command of this runner gets (on top of the inherited one):
+  /// AZCOPY_LOG_LOCATION / AZCOPY_JOB_PLAN_LOCATION = the work dir, and RunnerConfig::extra_env.
+  std::map<std::string, std::string> child_env;
+  JobStore store;
+  AzCopyBinary azcopy;
+
+  /// Where AzCopy writes its own logs and plans ("" when it keeps its default locations).
+  [[nodiscard]] std::string azcopy_log_location() const;
+};
+
+/// "exit code 3" / "killed by signal 9".
+std::string describe_exit(const ExitStatus& status);
+
+/// SIGKILL to @p who's group, then reaps it (at most about a second).
+void kill_and_reap(ProcessLauncher& launcher, const ProcessIdentity& who);
+
+/// @p bytes random bytes as lowercase hex.
+std::string random_hex(std::size_t bytes);
+
+/// Bytes available to us on the file system of @p dir (max when unknown).
+std::uint64_t free_bytes(const std::filesystem::path& dir);
+
+/// Below this much free space a directory is treated as full (AzCopy's output must fit).
+inline constexpr std::uint64_t kMinFreeBytes = std::uint64_t{8} << 20;
+
+}  // namespace azcopy_runner::detail

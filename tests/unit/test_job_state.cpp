@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+// The state decision (src/job_state.hpp) as a table: what the runner read -> what it reports.
+// No process, no file, no mock: the decision is a pure function.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "job_state.hpp"
+
+namespace azcopy_runner::detail {
+namespace {
+
+constexpr const char* kId = "0bd1a7e4-3f0c-4a4e-a1e5-2b4b0c1d9e77";
+
+/// What `jobs show` answered, in one word.
+enum class Shown { NotFound, NoSummary, InProgress, Completed, Cancelled };
+
+struct DecideCase {
+  const char* name;
+  bool has_record;
+  bool cancel_requested;
+  Liveness liveness;
+  Shown shown;
+  std::int64_t total_transfers;  // of the plan's summary
+  // Expected:
+  Verdict verdict;
+  AzCopyJobState state;
+  bool resumable;
+  bool keep;
+  bool add_own_error;
+  const char* reason_has;  // "" when the reason must be empty
+};
+
+JobRecord record_with(bool cancel_requested) {
+  JobRecord r;
+  r.ref.job_id = kId;
+  r.process.pid = 4242;
+  r.process.host = "other-host";
+  r.exit = ExitStatus{3, 0};
+  r.cancel_requested = cancel_requested;
+  return r;
+}
+
+ShownJob shown_of(Shown kind, std::int64_t total) {
+  ShownJob s;
+  s.exit = ExitStatus{0, 0};
+  switch (kind) {
+    case Shown::NotFound:
+      s.job_not_found = true;
+      break;
+    case Shown::NoSummary:
+      s.exit = ExitStatus{0, 7};
+      s.excerpt = "\n  unexpected fault address 0x7f\nsecond line";
+      break;
+    case Shown::InProgress:
+    case Shown::Completed:
+    case Shown::Cancelled: {
+      AzCopySummary summary;
+      summary.raw_status = kind == Shown::InProgress  ? "InProgress"
+                           : kind == Shown::Completed ? "Completed"
+                                                      : "Cancelled";
+      summary.state = map_azcopy_status(summary.raw_status);
+      summary.total_transfers = total;
+      s.summary = summary;
+      break;
+    }
+  }
+  return s;
+}
+
+// clang-format off
+const std::vector<DecideCase> kDecideCases = {
+  // name                              record cancel liveness           shown             total verdict                   state                       resum. keep   own    reason has
+  {"UnknownEverywhere",                false, false, Liveness::Unknown, Shown::NotFound,   0, Verdict::NotKnown,         AzCopyJobState::Unknown,   false, false, false, "is known to AzCopy or to the runner"},
+  {"NoPlanYetWhileAlive",              true,  false, Liveness::Alive,   Shown::NotFound,   0, Verdict::NoPlan,           AzCopyJobState::Pending,   false, false, false, "has not written its job plan yet"},
+  {"CanceledBeforeAnyPlan",            true,  true,  Liveness::Dead,    Shown::NotFound,   0, Verdict::EndedWithoutPlan, AzCopyJobState::Canceled,  false, false, false, "canceled before AzCopy wrote its job plan"},
+  {"ExitedWithoutAPlan",               true,  false, Liveness::Dead,    Shown::NotFound,   0, Verdict::EndedWithoutPlan, AzCopyJobState::Failed,    false, false, true,  "AzCopy exited (exit code 3) without leaving a job plan"},
+  {"StartedOnAnotherHost",             true,  false, Liveness::Unknown, Shown::NotFound,   0, Verdict::NoPlan,           AzCopyJobState::Unknown,   false, false, false, "started on host other-host"},
+  {"PlanUnreadableWhileAlive",         true,  false, Liveness::Alive,   Shown::NoSummary,  0, Verdict::NoPlan,           AzCopyJobState::Pending,   false, false, false, "could not be read yet ('azcopy jobs show' failed (killed by signal 7): unexpected fault address 0x7f)"},
+  {"PlanUnreadableProcessGone",        true,  false, Liveness::Dead,    Shown::NoSummary,  0, Verdict::Unreadable,       AzCopyJobState::Unknown,   false, false, false, "'azcopy jobs show' failed (killed by signal 7)"},
+  {"PlanUnreadableNoRecord",           false, false, Liveness::Unknown, Shown::NoSummary,  0, Verdict::Unreadable,       AzCopyJobState::Unknown,   false, false, false, "'azcopy jobs show' failed"},
+  {"RunningAlive",                     true,  false, Liveness::Alive,   Shown::InProgress, 5, Verdict::FromPlan,         AzCopyJobState::Running,   false, false, false, ""},
+  {"RunningOnAnotherHost",             true,  false, Liveness::Unknown, Shown::InProgress, 5, Verdict::FromPlan,         AzCopyJobState::Running,   false, false, false, ""},
+  {"RunningNoRecord",                  false, false, Liveness::Unknown, Shown::InProgress, 5, Verdict::FromPlan,         AzCopyJobState::Running,   false, false, false, ""},
+  {"KilledMidCopy",                    true,  false, Liveness::Dead,    Shown::InProgress, 5, Verdict::FromPlan,         AzCopyJobState::Failed,    true,  false, false, "(pid 4242) is gone (exit code 3) while its plan says InProgress; it can be resumed"},
+  {"KilledWhileScanning",              true,  false, Liveness::Dead,    Shown::InProgress, 0, Verdict::FromPlan,         AzCopyJobState::Failed,    false, false, false, "scanning had not finished, it cannot be resumed"},
+  {"CanceledAndGoneWithPlanOpen",      true,  true,  Liveness::Dead,    Shown::InProgress, 5, Verdict::FromPlan,         AzCopyJobState::Canceled,  false, false, false, "canceled; the AzCopy process is gone and its plan says InProgress"},
+  {"CompletedIsKept",                  true,  false, Liveness::Dead,    Shown::Completed,  5, Verdict::FromPlan,         AzCopyJobState::Succeeded, false, true,  false, ""},
+  {"CompletedWhileStillExiting",       true,  false, Liveness::Alive,   Shown::Completed,  5, Verdict::FromPlan,         AzCopyJobState::Succeeded, false, true,  false, ""},
+  {"CompletedNoRecordIsNotKept",       false, false, Liveness::Unknown, Shown::Completed,  5, Verdict::FromPlan,         AzCopyJobState::Succeeded, false, false, false, ""},
+  {"CancelledIsKept",                  true,  true,  Liveness::Dead,    Shown::Cancelled,  5, Verdict::FromPlan,         AzCopyJobState::Canceled,  false, true,  false, ""},
+};
+// clang-format on
+
+class DecideState : public testing::TestWithParam<DecideCase> {};
+
+TEST_P(DecideState, GivesTheStateOfTheTable) {
+  const DecideCase& c = GetParam();
+  const JobRecord record = record_with(c.cancel_requested);
+  const StateDecision d = decide_state(kId, c.has_record ? &record : nullptr, c.liveness,
+                                       shown_of(c.shown, c.total_transfers));
+  EXPECT_EQ(d.verdict, c.verdict);
+  EXPECT_EQ(d.state, c.state) << to_string(d.state);
+  EXPECT_EQ(d.resumable, c.resumable);
+  EXPECT_EQ(d.keep, c.keep);
+  EXPECT_EQ(d.add_own_error, c.add_own_error);
+  if (std::string(c.reason_has).empty()) {
+    EXPECT_EQ(d.reason, "");
+  } else {
+    EXPECT_NE(d.reason.find(c.reason_has), std::string::npos) << d.reason;
+  }
+  EXPECT_EQ(d.summary.has_value(), c.verdict == Verdict::FromPlan);
+  if (d.summary) {
+    EXPECT_EQ(d.summary->job_id, kId);
+    EXPECT_EQ(d.summary->state, d.state) << "the summary tells the decided state";
+    if (!d.reason.empty()) {
+      ASSERT_FALSE(d.summary->messages.empty());
+      EXPECT_EQ(d.summary->messages.back(), d.reason) << "the reason is among its messages";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, DecideState, testing::ValuesIn(kDecideCases),
+                         [](const testing::TestParamInfo<DecideCase>& param) {
+                           return std::string(param.param.name);
+                         });
+
+// ----- complete_summary ------------------------------------------------------------------------
+
+using std::chrono::seconds;
+const TimePoint kStarted = TimePoint{} + seconds(1'000'000);
+const TimePoint kObserved = kStarted + seconds(500);
+
+AzCopySummary plan_summary(const char* raw_status, std::int64_t failed, std::int64_t skipped) {
+  AzCopySummary s;
+  s.job_id = kId;
+  s.raw_status = raw_status;
+  s.state = map_azcopy_status(raw_status);
+  s.total_transfers = 10;
+  s.files_transferred = 10 - failed - skipped;
+  s.failed_transfers = failed;
+  s.skipped_transfers = skipped;
+  return s;
+}
+
+JobRecord job(std::int64_t resumes, bool cancel_requested, const char* overwrite) {
+  JobRecord r;
+  r.ref.job_id = kId;
+  r.ref.started_at = kStarted;
+  r.ref.command = {"azcopy",
+                   "copy",
+                   "https://a/s?REDACTED",
+                   "https://b/c?REDACTED",
+                   std::string("--overwrite=") + overwrite,
+                   "--output-type=json"};
+  r.resumes = resumes;
+  r.cancel_requested = cancel_requested;
+  return r;
+}
+
+TEST(CompleteSummary, APlainFinishedJobKeepsItsStateAndGetsItsTimesFromTheRecord) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  complete_summary(s, job(0, false, "true"), OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(s.started_at, kStarted);
+  EXPECT_EQ(s.finished_at, kObserved);
+  EXPECT_TRUE(s.messages.empty());
+}
+
+TEST(CompleteSummary, TheJobsOwnOutputGivesMessagesCountsAndTimes) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  s.warnings = 1;
+  s.messages = {"from the plan"};
+  OwnOutput own;
+  own.stdout_tail.emplace();
+  own.stdout_tail->warnings = 3;
+  own.stdout_tail->errors = 2;
+  own.stdout_tail->messages = {"from the plan", "WARN: own"};
+  own.stdout_tail->first_timestamp = kStarted + seconds(1);
+  own.stdout_tail->end_timestamp = kStarted + seconds(90);
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.warnings, 3);
+  EXPECT_EQ(s.errors, 2);
+  EXPECT_EQ(s.messages, (std::vector<std::string>{"from the plan", "WARN: own"}));
+  EXPECT_EQ(s.started_at, kStarted + seconds(1));
+  EXPECT_EQ(s.finished_at, kStarted + seconds(90));
+
+  // A resumed job's own output is that of its last process only: not its start.
+  AzCopySummary resumed = plan_summary("Completed", 0, 0);
+  complete_summary(resumed, job(1, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(resumed.started_at, kStarted);
+}
+
+TEST(CompleteSummary, FoldersThePlanDidNotCountComeFromTheJobsOwnEndOfJob) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  s.files_transferred = 12;  // 10 files and 2 folders, not told apart by `jobs show`
+  OwnOutput own;
+  own.stdout_tail.emplace();
+  own.stdout_tail->end_of_job = true;
+  own.stdout_tail->summary = plan_summary("Completed", 0, 0);
+  own.stdout_tail->summary->files_transferred = 10;
+  complete_summary(s, job(0, false, "true"), own, 2, kObserved);
+  EXPECT_EQ(s.files_transferred, 10);
+  EXPECT_TRUE(s.messages.empty());
+
+  AzCopySummary without = plan_summary("Completed", 0, 0);
+  without.files_transferred = 12;
+  complete_summary(without, job(0, false, "true"), OwnOutput{}, 2, kObserved);
+  EXPECT_EQ(without.files_transferred, 12);
+  ASSERT_EQ(without.messages.size(), 1U);
+  EXPECT_NE(without.messages[0].find("may count up to 2 folders"), std::string::npos);
+}
+
+struct FailedRuleCase {
+  const char* name;
+  const char* raw_status;
+  std::int64_t failed;
+  std::int64_t skipped;
+  std::int64_t resumes;
+  bool cancel_requested;
+  const char* overwrite;
+  bool scan_failed;
+  AzCopyJobState state;       // expected
+  const char* first_message;  // expected part of the first message; "" = no message added
+};
+
+// clang-format off
+const std::vector<FailedRuleCase> kFailedRules = {
+  {"CompletedAfterAFailedScan",          "Completed",           0, 0, 0, false, "true",          true,  AzCopyJobState::Failed,    "could not list part of the source"},
+  {"ResumedAndSkippedWithIfSourceNewer", "CompletedWithSkipped",0, 3, 1, false, "ifSourceNewer", false, AzCopyJobState::Failed,    "AzCopy skipped 3 files because they exist at the destination (--overwrite=ifSourceNewer)"},
+  {"ResumedAndSkippedWithFalse",         "CompletedWithSkipped",0, 3, 2, false, "false",         false, AzCopyJobState::Failed,    "copy again with overwrite=true"},
+  {"ResumedWithOverwriteTrue",           "CompletedWithSkipped",0, 3, 1, false, "true",          false, AzCopyJobState::Succeeded, ""},
+  {"SkippedWithoutAResume",              "CompletedWithSkipped",0, 3, 0, false, "ifSourceNewer", false, AzCopyJobState::Succeeded, ""},
+  {"CancelledByAzCopyAfterFailures",     "Cancelled",           2, 0, 0, false, "true",          false, AzCopyJobState::Failed,    "AzCopy cancelled this job itself after 2 failed transfer(s) (error 403)"},
+  {"CancelledAsAsked",                   "Cancelled",           2, 0, 0, true,  "true",          false, AzCopyJobState::Canceled,  ""},
+  {"CancelledWithoutFailures",           "Cancelled",           0, 0, 0, false, "true",          false, AzCopyJobState::Canceled,  ""},
+  {"FailuresStayFailed",                 "CompletedWithErrors", 2, 0, 0, false, "true",          false, AzCopyJobState::Failed,    ""},
+};
+// clang-format on
+
+class FailedRules : public testing::TestWithParam<FailedRuleCase> {};
+
+TEST_P(FailedRules, DecideTheFinalState) {
+  const FailedRuleCase& c = GetParam();
+  AzCopySummary s = plan_summary(c.raw_status, c.failed, c.skipped);
+  for (std::int64_t i = 0; i < c.failed; ++i) {
+    s.failed_files.push_back(FailedFile{"src", "dst", "403", "Failed", 1});
+  }
+  s.messages = {"an AzCopy message"};
+  OwnOutput own;
+  if (c.scan_failed) {
+    own.stdout_tail.emplace();
+    own.stdout_tail->scan_failed = true;
+  }
+  complete_summary(s, job(c.resumes, c.cancel_requested, c.overwrite), own, 0, kObserved);
+  EXPECT_EQ(s.state, c.state) << to_string(s.state);
+  EXPECT_EQ(s.raw_status, c.raw_status) << "AzCopy's own status is kept";
+  ASSERT_FALSE(s.messages.empty());
+  if (std::string(c.first_message).empty()) {
+    EXPECT_EQ(s.messages.front(), "an AzCopy message");
+  } else {
+    EXPECT_NE(s.messages.front().find(c.first_message), std::string::npos) << s.messages.front();
+    EXPECT_EQ(s.messages.at(1), "an AzCopy message");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, FailedRules, testing::ValuesIn(kFailedRules),
+                         [](const testing::TestParamInfo<FailedRuleCase>& param) {
+                           return std::string(param.param.name);
+                         });
+
+TEST(CompleteSummary, AFailedScanQuotesAzCopysScanningLog) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  OwnOutput own;
+  own.stdout_tail.emplace();
+  own.stdout_tail->scan_failed = true;
+  own.scanning_log = "/w/" + std::string(kId) + "-scanning.log";
+  own.scanning_reason = "RESPONSE ERROR (ServiceCode=AuthorizationPermissionMismatch)";
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  ASSERT_FALSE(s.messages.empty());
+  EXPECT_NE(s.messages[0].find("its scanning log /w/" + std::string(kId) +
+                               "-scanning.log says: RESPONSE ERROR "
+                               "(ServiceCode=AuthorizationPermissionMismatch)"),
+            std::string::npos)
+      << s.messages[0];
+  EXPECT_NE(s.messages[0].find("AzCopy's status Completed is in raw_status"), std::string::npos);
+}
+
+TEST(CompleteSummary, AFirstMessageKeepsTheBoundOnMessages) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  for (std::size_t i = 0; i < kMaxMessages; ++i) {
+    s.messages.push_back("m" + std::to_string(i));
+  }
+  OwnOutput own;
+  own.stdout_tail.emplace();
+  own.stdout_tail->scan_failed = true;
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.messages.size(), kMaxMessages);
+  EXPECT_NE(s.messages.front().find("could not list"), std::string::npos);
+  EXPECT_EQ(s.messages.back(), "m" + std::to_string(kMaxMessages - 2));
+}
+
+TEST(IsResumable, ADeadPlanOrAFailedJobWithFailedTransfers) {
+  EXPECT_TRUE(is_resumable(true, AzCopyJobState::Failed, 0));
+  EXPECT_TRUE(is_resumable(false, AzCopyJobState::Failed, 1));
+  EXPECT_FALSE(is_resumable(false, AzCopyJobState::Failed, 0));
+  EXPECT_FALSE(is_resumable(false, AzCopyJobState::Succeeded, 0));
+  EXPECT_FALSE(is_resumable(false, AzCopyJobState::Canceled, 2));
+}
+
+}  // namespace
+}  // namespace azcopy_runner::detail
