@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "azcopy_runner/types.hpp"
+#include "timestamp.hpp"
 
 namespace azcopy_runner::detail {
 
@@ -44,7 +45,7 @@ struct ParsedOutput {
 /// @p notice first among its messages (once; the bound on messages is kept).
 void note_empty_folders(AzCopySummary& summary, const std::string& notice);
 
-/// Parses a whole output. Never throws anything but std::bad_alloc.
+/// Parses a whole output (an OutputParser fed once). Never throws anything but std::bad_alloc.
 ParsedOutput parse_output(std::string_view output);
 
 /// parse_output() for a progress figure only (poll()): the FailedTransfers and SkippedTransfers
@@ -53,10 +54,10 @@ ParsedOutput parse_output(std::string_view output);
 /// of a job costs the same whatever number of failures it lists.
 ParsedOutput parse_progress_line(std::string_view line);
 
-/// parse_output() of a file, read one line at a time through a memory map whose pages are
-/// released after each line: the memory held is that of the longest line, not of the file.
-/// Lines are parsed on their own (JSON messages are one per line; text lines are gathered,
-/// bounded, and parsed together at the end). A missing or unreadable file gives an empty result.
+/// parse_output() of a file, fed to the same parser one line at a time through a memory map
+/// whose pages are released after each line: the memory held is that of the longest line, not
+/// of the file; the result is that of parse_output() of the file's text. A missing or
+/// unreadable file gives an empty result.
 ParsedOutput parse_output_file(const std::filesystem::path& file);
 
 /// The last complete (newline-terminated) JSON line of @p output whose MessageType is
@@ -71,11 +72,5 @@ bool is_job_summary_head(std::string_view head) noexcept;
 
 /// Whether @p line (or its start) is an AzCopy JSON message of type EndOfJob.
 bool is_end_of_job_line(std::string_view line) noexcept;
-
-/// Parses "2026-11-29T18:23:10.30122744Z" (RFC 3339, any fraction, Z or +hh:mm).
-std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept;
-
-/// Formats as "2026-11-29T18:23:10.301Z" (milliseconds, UTC).
-std::string format_timestamp(TimePoint t);
 
 }  // namespace azcopy_runner::detail
