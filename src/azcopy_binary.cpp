@@ -83,7 +83,7 @@ std::string AzCopyBinary::path() {
     exe_ = exe.string();
     return exe_;
   }
-  ProcessSpec spec{exe.string(), {"--version"}, env_, {}, {}, {}};
+  ProcessSpec spec{exe.string(), {"--version"}, env_, {}, {}};
   RunResult r;
   try {
     r = launcher_->run(spec, std::min(command_timeout_, std::chrono::milliseconds(30s)),

@@ -2,6 +2,8 @@
 // RunnerConfig::from_env(): the one place of the library that reads the environment.
 #include "azcopy_runner/config.hpp"
 
+#include "dirs.hpp"
+
 #include <unistd.h>
 
 #include <charconv>
@@ -40,12 +42,6 @@ std::optional<std::chrono::milliseconds> env_seconds(const char* name) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
 
-bool usable_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  return std::filesystem::is_directory(dir, ec) && ::access(dir.c_str(), W_OK | X_OK) == 0;
-}
-
 }  // namespace
 
 RunnerConfig RunnerConfig::from_env() {
@@ -55,7 +51,7 @@ RunnerConfig RunnerConfig::from_env() {
   }
   if (auto dir = env("AZCOPY_WORK_DIR")) {
     config.work_dir = *dir;
-  } else if (!usable_dir(config.work_dir)) {
+  } else if (!detail::make_private_dir(config.work_dir)) {
     config.work_dir = "/tmp/.azcopy";
   }
   if (auto dir = env("AZCOPY_LOG_DIR")) {

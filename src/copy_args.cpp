@@ -41,7 +41,9 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
   }
   const std::string overwrite = ascii_lower(options.overwrite);
   if (overwrite == "prompt") {
-    refuse("--overwrite=prompt waits for an answer on stdin; use true, false or ifSourceNewer");
+    refuse(
+        "--overwrite=prompt is interactive (it waits for an answer on stdin); use true, false or "
+        "ifSourceNewer");
   }
   if (overwrite != "true" && overwrite != "false" && overwrite != "ifsourcenewer") {
     refuse("overwrite must be true, false or ifSourceNewer, not '" + options.overwrite + "'");

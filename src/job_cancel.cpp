@@ -83,7 +83,7 @@ AzCopyProgress cancel_job(RunnerCore& core, const std::string& job_id,
                         (p.raw_status == "InProgress" || p.raw_status == "Cancelling");
   if (p.state == AzCopyJobState::Running || orphaned) {
     ProcessSpec spec{
-        core.azcopy.path(), {"cancel", job_id, "--skip-version-check"}, core.child_env, {}, {}, {}};
+        core.azcopy.path(), {"cancel", job_id, "--skip-version-check"}, core.child_env, {}, {}};
     const RunResult r = core.launcher->run(spec, core.config.command_timeout, std::size_t{1} << 20);
     core.log->info("job {}: azcopy cancel: {}", job_id, redact(r.out + r.err));
     p = poll();

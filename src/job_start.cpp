@@ -188,7 +188,7 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
   const std::string exe = core.azcopy.path();
   const fs::path dir = core.store.make_start_dir();
   DetachedSpec spec;
-  spec.process = ProcessSpec{exe, args, core.child_env, {}, {}, {}};
+  spec.process = ProcessSpec{exe, args, core.child_env, {}, {}};
   spec.stdout_path = (dir / "stdout.log").string();
   spec.stderr_path = (dir / "stderr.log").string();
   spec.stdin_fifo = (dir / "stdin.fifo").string();
@@ -225,7 +225,6 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
   record.process = who;
   record.exit = seen.exited;
   record.last_state = AzCopyJobState::Running;
-  record.work_dir = core.child_env.contains("AZCOPY_JOB_PLAN_LOCATION") ? core.config.work_dir : "";
   record.ref.pid = who.pid;
   if (seen.parsed.log_file) {
     record.ref.azcopy_log_file = redact(*seen.parsed.log_file);

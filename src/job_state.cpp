@@ -19,16 +19,8 @@ std::string first_line(std::string_view text) {
   if (begin == std::string_view::npos) {
     return {};
   }
-  std::string_view line = text.substr(begin);
-  line = line.substr(0, line.find_first_of("\r\n"));
-  if (line.size() > kMax) {
-    std::size_t cut = kMax;
-    while (cut > 0 && is_utf8_continuation(line[cut])) {
-      --cut;
-    }
-    line = line.substr(0, cut);
-  }
-  return std::string(line);
+  const std::string_view line = text.substr(begin);
+  return std::string(utf8_head(line.substr(0, line.find_first_of("\r\n")), kMax));
 }
 
 std::string exit_suffix(const JobRecord& record) {

@@ -9,6 +9,7 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "dirs.hpp"
 #include "runner_core.hpp"
 #include "text.hpp"
 

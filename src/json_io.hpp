@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Internal: nlohmann::json conversions of the value types (shared by json.cpp and record.cpp).
+// Internal: nlohmann::json conversions of the value types (shared by json_io.cpp, behind
+// the public json.hpp, and record.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "text.hpp"
+
 namespace azcopy_runner::detail {
 
 inline constexpr std::size_t kStreamedLineBytes = std::size_t{1} << 20;
@@ -60,14 +62,7 @@ class UnescapingIterator {
     unsigned value = 0;
     for (int i = 0; i < 4; ++i) {
       const char c = pos_ < end_ ? *pos_++ : '0';
-      value <<= 4U;
-      if (c >= '0' && c <= '9') {
-        value |= static_cast<unsigned>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        value |= static_cast<unsigned>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        value |= static_cast<unsigned>(c - 'A' + 10);
-      }
+      value = (value << 4U) | hex_digit_value(c);
     }
     return value;
   }

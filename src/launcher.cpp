@@ -102,9 +102,9 @@ class SpawnSetup {
 
   /// A new session (the child leads it: terminal signals of the caller's session do not reach
   /// it, and its whole group can be signalled), default signal dispositions and an empty mask;
-  /// stdin, stdout and stderr on the given descriptors; every other descriptor closed; the
-  /// working directory when given. Returns 0 or an errno value.
-  int prepare(int in_fd, int out_fd, int err_fd, const std::string& working_dir) {
+  /// stdin, stdout and stderr on the given descriptors; every other descriptor closed.
+  /// Returns 0 or an errno value.
+  int prepare(int in_fd, int out_fd, int err_fd) {
     if (!attr_ok_ || !actions_ok_) {
       return ENOMEM;
     }
@@ -120,9 +120,6 @@ class SpawnSetup {
     rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, in_fd, STDIN_FILENO);
     rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, out_fd, STDOUT_FILENO);
     rc = rc != 0 ? rc : ::posix_spawn_file_actions_adddup2(&actions_, err_fd, STDERR_FILENO);
-    if (rc == 0 && !working_dir.empty()) {
-      rc = ::posix_spawn_file_actions_addchdir_np(&actions_, working_dir.c_str());
-    }
     // After the dup2s: nothing the caller opened, with or without O_CLOEXEC, reaches AzCopy.
     return rc != 0 ? rc : ::posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
   }
@@ -157,7 +154,7 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
   argv.push_back(nullptr);
 
   SpawnSetup setup;
-  int rc = setup.prepare(in_fd, out_fd, err_fd, spec.working_dir);
+  int rc = setup.prepare(in_fd, out_fd, err_fd);
   pid_t pid = -1;
   if (rc == 0) {
     rc = ::posix_spawn(&pid, spec.executable.c_str(), setup.actions(), setup.attr(), argv.data(),

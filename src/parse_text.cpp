@@ -23,17 +23,7 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
+bool iequals(std::string_view a, std::string_view b) noexcept { return ascii_iequals(a, b); }
 
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
@@ -76,13 +66,7 @@ std::string redact_prefix(std::string_view text, std::size_t max) {
     }
   }
   std::string out = redact(text.substr(0, end));
-  if (out.size() > max) {
-    std::size_t cut = max;
-    for (int step = 0; step < 3 && cut > 0 && is_utf8_continuation(out[cut]); ++step) {
-      --cut;
-    }
-    out.resize(cut);
-  }
+  out.resize(utf8_head(out, max).size());
   return out;
 }
 

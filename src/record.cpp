@@ -22,7 +22,6 @@ std::string record_to_json(const JobRecord& r) {
          {"ref", to_json_value(r.ref)},
          {"process", to_json_value(r.process)},
          {"kind", r.kind},
-         {"work_dir", r.work_dir},
          {"last_state", std::string(to_string(r.last_state))},
          {"resumes", r.resumes},
          {"cancel_requested", r.cancel_requested},
@@ -47,7 +46,6 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
     r.ref = job_ref_from_value(j.at("ref"));
     r.process = identity_from_value(j.value("process", json::object()));
     r.kind = j.value("kind", std::string("copy"));
-    r.work_dir = j.value("work_dir", std::string());
     r.last_state =
         parse_job_state(j.value("last_state", std::string())).value_or(AzCopyJobState::Unknown);
     r.resumes = j.value("resumes", std::int64_t{0});
@@ -67,16 +65,6 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
   } catch (const std::exception&) {
     return std::nullopt;
   }
-}
-
-bool make_private_dir(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!std::filesystem::is_directory(dir, ec)) {
-    return false;
-  }
-  ::chmod(dir.c_str(), 0700);
-  return ::access(dir.c_str(), W_OK | X_OK) == 0;
 }
 
 std::string write_record(const JobRecord& record) {

@@ -23,7 +23,6 @@ struct JobRecord {
   AzCopyJobRef ref;
   ProcessIdentity process;         ///< The AzCopy process currently running the job.
   std::string kind = "copy";       ///< "copy" or "resume" (the last process started).
-  std::string work_dir;            ///< AZCOPY_JOB_PLAN_LOCATION given to AzCopy ("" = default).
   std::optional<ExitStatus> exit;  ///< As collected by the runner that started it.
   AzCopyJobState last_state = AzCopyJobState::Pending;
   std::optional<AzCopySummary> summary;  ///< The terminal summary, once known.
@@ -55,9 +54,6 @@ std::string write_record(const JobRecord& record);
 
 /// Loads <root>/<job_id>/record.json; std::nullopt when missing or unreadable.
 std::optional<JobRecord> load_record(const std::filesystem::path& root, std::string_view job_id);
-
-/// Creates a directory (and parents) with mode 0700; returns false when it is not usable.
-bool make_private_dir(const std::filesystem::path& dir);
 
 /// Reads at most @p max_bytes from the end of a file (the whole file when smaller).
 std::optional<std::string> read_tail(const std::filesystem::path& file, std::size_t max_bytes);

@@ -14,6 +14,9 @@
 namespace azcopy_runner {
 namespace {
 
+using detail::hex_digit_value;
+using detail::is_hex_digit;
+
 constexpr std::string_view kRedacted = "REDACTED";
 
 /// Keys whose value is a secret wherever they appear (lower case; matched case-insensitively).
@@ -37,27 +40,12 @@ constexpr std::array<bool, 256> kInteresting = [] {
   return table;
 }();
 
-constexpr unsigned char lower(unsigned char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
-}
-
 constexpr bool is_alnum(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 constexpr bool is_scheme_char(unsigned char c) noexcept {
   return is_alnum(c) || c == '+' || c == '-' || c == '.';
-}
-
-constexpr bool is_hex(unsigned char c) noexcept {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-constexpr unsigned hex_value(unsigned char c) noexcept {
-  if (c >= '0' && c <= '9') {
-    return static_cast<unsigned>(c - '0');
-  }
-  return static_cast<unsigned>(lower(c) - 'a' + 10);
 }
 
 /// Characters that cannot be part of a URL as it appears in text: whitespace and controls,
@@ -107,14 +95,11 @@ EscapeScan scan_escape(std::string_view s, std::size_t pos, Stop mode) noexcept 
   if (c == '"' || c == 'n' || c == 'r' || c == 't') {
     return {true, 0};
   }
-  if (c == 'u' && next + 4 < s.size() && is_hex(static_cast<unsigned char>(s[next + 1])) &&
-      is_hex(static_cast<unsigned char>(s[next + 2])) &&
-      is_hex(static_cast<unsigned char>(s[next + 3])) &&
-      is_hex(static_cast<unsigned char>(s[next + 4]))) {
-    const unsigned cp = (hex_value(static_cast<unsigned char>(s[next + 1])) << 12U) |
-                        (hex_value(static_cast<unsigned char>(s[next + 2])) << 8U) |
-                        (hex_value(static_cast<unsigned char>(s[next + 3])) << 4U) |
-                        hex_value(static_cast<unsigned char>(s[next + 4]));
+  if (c == 'u' && next + 4 < s.size() && is_hex_digit(s[next + 1]) && is_hex_digit(s[next + 2]) &&
+      is_hex_digit(s[next + 3]) && is_hex_digit(s[next + 4])) {
+    const unsigned cp = (hex_digit_value(s[next + 1]) << 12U) |
+                        (hex_digit_value(s[next + 2]) << 8U) |
+                        (hex_digit_value(s[next + 3]) << 4U) | hex_digit_value(s[next + 4]);
     if (cp < 0x80U) {
       const auto decoded = static_cast<unsigned char>(cp);
       if (stops(decoded, mode)) {
@@ -131,12 +116,7 @@ bool starts_with_key(std::string_view s, std::size_t pos, std::string_view key) 
   if (s.size() - pos < key.size()) {
     return false;
   }
-  for (std::size_t k = 0; k < key.size(); ++k) {
-    if (lower(static_cast<unsigned char>(s[pos + k])) != static_cast<unsigned char>(key[k])) {
-      return false;
-    }
-  }
-  return true;
+  return detail::ascii_iequals(s.substr(pos, key.size()), key);
 }
 
 /// Index in kSecretKeys of the secret key (with its '=') starting at @p pos, or npos.
@@ -144,7 +124,7 @@ std::size_t match_secret_key(std::string_view s, std::size_t pos) noexcept {
   const auto try_key = [&](std::size_t index) {
     return starts_with_key(s, pos, kSecretKeys[index]) ? index : std::string_view::npos;
   };
-  switch (lower(static_cast<unsigned char>(s[pos]))) {
+  switch (detail::ascii_lower(s[pos])) {
     case 's': {
       // Longest first: "sharedaccesssignature=" contains "signature=".
       for (const std::size_t index : {kSharedAccessSignature, kSignature, kSig}) {
@@ -216,7 +196,6 @@ std::size_t find_userinfo_end(std::string_view s, std::size_t pos) noexcept {
 }
 
 using detail::is_safe_boundary;
-using detail::is_utf8_continuation;
 
 }  // namespace
 
@@ -306,13 +285,7 @@ std::string redacted_excerpt(std::string_view text, std::size_t max_bytes) {
     }
   }
   std::string out = redact(text.substr(start));
-  if (out.size() > max_bytes) {
-    std::size_t cut = out.size() - max_bytes;
-    for (int step = 0; step < 3 && cut < out.size() && is_utf8_continuation(out[cut]); ++step) {
-      ++cut;
-    }
-    out.erase(0, cut);
-  }
+  out.erase(0, out.size() - detail::utf8_tail(out, max_bytes).size());
   return out;
 }
 

@@ -8,14 +8,16 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 
 #include "azcopy_runner/parse.hpp"
 #include "copy_args.hpp"
+#include "dirs.hpp"
 #include "job_cancel.hpp"
 #include "job_start.hpp"
 #include "job_state.hpp"
@@ -114,17 +116,19 @@ class AzCopyRunner::Impl {
         std::move(partial));
   }
 
-  AzCopySummary wait(std::string_view job_id, std::chrono::milliseconds timeout,
-                     std::chrono::milliseconds interval, const ProgressCallback& on_progress) {
-    if (interval <= std::chrono::milliseconds::zero()) {
-      interval = core_.config.poll_interval;
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+  AzCopySummary wait(std::string_view job_id, const WaitOptions& options) {
+    const std::chrono::milliseconds interval = options.interval > std::chrono::milliseconds::zero()
+                                                   ? options.interval
+                                                   : core_.config.poll_interval;
+    // "No limit" is a century: steady_clock's time points hold about 292 years.
+    const std::chrono::milliseconds limit =
+        std::min<std::chrono::milliseconds>(options.timeout, kCentury);  // before any conversion
+    const auto deadline = std::chrono::steady_clock::now() + limit;
     bool end_seen = false;
     while (true) {
       const AzCopyProgress p = poll(job_id);
-      if (on_progress) {
-        on_progress(p);
+      if (options.on_progress) {
+        options.on_progress(p);
       }
       if (is_terminal(p.state)) {
         return get_summary(job_id);
@@ -136,7 +140,10 @@ class AzCopyRunner::Impl {
       const Wake wake = sleep_for_news(
           job_id,
           std::min(interval, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)),
-          !end_seen);
+          !end_seen, options.stop);
+      if (wake == Wake::Stopped) {
+        throw_wait_stopped(p);
+      }
       // An EndOfJob wakes the wait once: if the plan is not final yet, the exit will tell.
       end_seen = end_seen || wake == Wake::EndOfJob;
     }
@@ -182,29 +189,41 @@ class AzCopyRunner::Impl {
   [[nodiscard]] std::vector<JobRecordInfo> list_jobs() const { return core_.store.list(); }
 
  private:
+  static constexpr std::chrono::hours kCentury{24 * 365 * 100};
+
   /// Why sleep_for_news() returned.
-  enum class Wake { Pause, Exit, EndOfJob };
+  enum class Wake { Pause, Exit, EndOfJob, Stopped };
 
   /// Sleeps for @p pause, or less when the job's AzCopy process (on this host) ends or, with
   /// @p watch_end, when its own stdout shows its EndOfJob: AzCopy takes tens of milliseconds
   /// more to exit, and the plan holds the final figures by then. wait() then polls at once
-  /// rather than up to one interval late.
-  Wake sleep_for_news(std::string_view job_id, std::chrono::milliseconds pause, bool watch_end) {
+  /// rather than up to one interval late. A stop requested on @p stop ends it within 100 ms.
+  Wake sleep_for_news(std::string_view job_id, std::chrono::milliseconds pause, bool watch_end,
+                      const std::stop_token& stop) {
     constexpr auto kEndCheck = std::chrono::milliseconds(20);
+    constexpr auto kStopCheck = std::chrono::milliseconds(100);
     const auto until = std::chrono::steady_clock::now() + pause;
     const auto record = core_.store.load(detail::check_job_id(job_id));
     if (!record || core_.launcher->probe(record->process) != Liveness::Alive) {
-      std::this_thread::sleep_for(pause);
-      return Wake::Pause;
+      std::mutex mutex;
+      std::condition_variable_any woken;
+      std::unique_lock lock(mutex);
+      return woken.wait_until(lock, stop, until, [] { return false; }) || stop.stop_requested()
+                 ? Wake::Stopped
+                 : Wake::Pause;
     }
     const auto& cmd = record->ref.command;
     watch_end = watch_end && std::find(cmd.begin(), cmd.end(), "--output-type=json") != cmd.end();
+    const auto longest = stop.stop_possible() ? std::min(pause, kStopCheck) : pause;
     std::uintmax_t seen_size = std::numeric_limits<std::uintmax_t>::max();
     for (auto now = std::chrono::steady_clock::now(); now < until;
          now = std::chrono::steady_clock::now()) {
+      if (stop.stop_requested()) {
+        return Wake::Stopped;
+      }
       const auto slice = std::chrono::duration_cast<std::chrono::milliseconds>(
-          watch_end ? std::min<std::chrono::steady_clock::duration>(kEndCheck, until - now)
-                    : until - now);
+          std::min<std::chrono::steady_clock::duration>(watch_end ? kEndCheck : longest,
+                                                        until - now));
       if (core_.launcher->wait_for_exit(record->process, slice)) {
         return Wake::Exit;
       }
@@ -212,7 +231,28 @@ class AzCopyRunner::Impl {
         return Wake::EndOfJob;
       }
     }
-    return Wake::Pause;
+    return stop.stop_requested() ? Wake::Stopped : Wake::Pause;
+  }
+
+  /// The error of a wait that was asked to stop, with the last progress as partial summary.
+  [[noreturn]] void throw_wait_stopped(const AzCopyProgress& last) const {
+    AzCopySummary partial;
+    partial.job_id = last.job_id;
+    partial.state = last.state;
+    partial.raw_status = last.raw_status;
+    partial.files_transferred = last.files_done;
+    partial.total_transfers = last.files_total;
+    partial.bytes_transferred = last.bytes_done;
+    partial.bytes_expected = last.bytes_expected;
+    partial.failed_transfers = last.failed;
+    partial.skipped_transfers = last.skipped;
+    partial.percent_complete = last.percent;
+    const auto record = core_.store.load(detail::check_job_id(last.job_id));
+    throw AzCopyNotFinishedError(
+        "stopped waiting for job " + last.job_id + " (a stop was requested); it keeps running (" +
+            std::string(to_string(last.state)) + ")",
+        ErrorContext{last.job_id, record ? record->ref.log_dir : core_.store.root().string(), {}},
+        std::move(partial));
   }
 
   detail::RunnerCore core_;
@@ -239,10 +279,13 @@ AzCopyProgress AzCopyRunner::poll(std::string_view job_id) { return impl_->poll(
 AzCopySummary AzCopyRunner::get_summary(std::string_view job_id) {
   return impl_->get_summary(job_id);
 }
+AzCopySummary AzCopyRunner::wait(std::string_view job_id, const WaitOptions& options) {
+  return impl_->wait(job_id, options);
+}
 AzCopySummary AzCopyRunner::wait(std::string_view job_id, std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds interval,
                                  const ProgressCallback& on_progress) {
-  return impl_->wait(job_id, timeout, interval, on_progress);
+  return impl_->wait(job_id, WaitOptions{timeout, interval, on_progress, {}});
 }
 AzCopyProgress AzCopyRunner::cancel(std::string_view job_id, std::chrono::milliseconds grace) {
   return impl_->cancel(job_id, grace);

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "dirs.hpp"
 #include "record.hpp"
 
 namespace azcopy_runner::detail {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Internal: byte classes and ASCII case folding shared by the parsers, the redaction and the
-// runner. Case folding here never depends on the locale.
+// Internal: the one copy of the byte-level text helpers that the parsers, the redaction, the
+// runner and the CLI share: ASCII case folding (never locale-dependent), hex digits, and cutting
+// a text without splitting a UTF-8 sequence.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -11,6 +13,32 @@ namespace azcopy_runner::detail {
 /// A UTF-8 continuation byte (10xxxxxx): never cut a text before one.
 constexpr bool is_utf8_continuation(char c) noexcept {
   return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
+}
+
+/// The longest prefix of @p text of at most @p max bytes that does not end inside a UTF-8
+/// sequence (at most 3 bytes are given back: a sequence is at most 4 bytes long).
+constexpr std::string_view utf8_head(std::string_view text, std::size_t max) noexcept {
+  if (text.size() <= max) {
+    return text;
+  }
+  std::size_t cut = max;
+  for (int step = 0; step < 3 && cut > 0 && is_utf8_continuation(text[cut]); ++step) {
+    --cut;
+  }
+  return text.substr(0, cut);
+}
+
+/// The longest suffix of @p text of at most @p max bytes that does not begin inside a UTF-8
+/// sequence (at most 3 bytes more are left out).
+constexpr std::string_view utf8_tail(std::string_view text, std::size_t max) noexcept {
+  if (text.size() <= max) {
+    return text;
+  }
+  std::size_t cut = text.size() - max;
+  for (int step = 0; step < 3 && cut < text.size() && is_utf8_continuation(text[cut]); ++step) {
+    ++cut;
+  }
+  return text.substr(cut);
 }
 
 /// Characters no secret construct (URL, key=value) spans: a safe place to start or end a
@@ -32,6 +60,41 @@ inline std::string ascii_lower(std::string_view text) {
     c = ascii_lower(c);
   }
   return out;
+}
+
+/// @p text with its ASCII small letters in upper case (other bytes unchanged).
+inline std::string ascii_upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  return out;
+}
+
+/// Whether @p a and @p b are equal but for the case of ASCII letters.
+constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr bool is_hex_digit(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// The value of hex digit @p c (0 to 15); 0 for a character that is not one.
+constexpr unsigned hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') {
+    return static_cast<unsigned>(c - '0');
+  }
+  const char lower = ascii_lower(c);
+  return lower >= 'a' && lower <= 'f' ? static_cast<unsigned>(lower - 'a' + 10) : 0U;
 }
 
 }  // namespace azcopy_runner::detail

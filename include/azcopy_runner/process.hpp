@@ -2,7 +2,7 @@
 /// @file process.hpp
 /// @brief The process-launching seam. The runner does all process work through a
 /// ProcessLauncher; unit tests substitute a GMock implementation, production uses
-/// make_default_launcher() (Boost.Process v2 underneath, kept out of this header).
+/// make_default_launcher() (posix_spawn and pidfds underneath, kept out of this header).
 #pragma once
 
 #include <chrono>
@@ -23,7 +23,6 @@ struct ProcessSpec {
   std::string executable;                  ///< Absolute path (no PATH search happens here).
   std::vector<std::string> args;           ///< Arguments, without argv[0].
   std::map<std::string, std::string> env;  ///< Variables set (or overridden) for the child.
-  std::string working_dir;                 ///< Empty: the caller's working directory.
   /// run() only: when set, the child's stdout goes to this file (created or truncated, 0600)
   /// instead of RunResult::out, so that a large output is never held in memory whole. A
   /// launcher may ignore it and fill RunResult::out instead; callers accept both.
@@ -117,7 +116,8 @@ class ProcessLauncher {
   virtual bool wait_for_exit(const ProcessIdentity& who, std::chrono::milliseconds timeout);
 };
 
-/// The production launcher (Boost.Process v2, setsid, descriptor hygiene, pidfd waits).
+/// The production launcher (posix_spawn in a new session, descriptor hygiene, a reaper thread,
+/// pidfd waits).
 [[nodiscard]] std::shared_ptr<ProcessLauncher> make_default_launcher();
 
 }  // namespace azcopy_runner

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,20 @@ namespace azcopy_runner {
 
 /// Called by wait() after each poll.
 using ProgressCallback = std::function<void(const AzCopyProgress&)>;
+
+/// How AzCopyRunner::wait() waits.
+struct WaitOptions {
+  /// The longest wait; then wait() throws AzCopyNotFinishedError. The default: no limit.
+  std::chrono::milliseconds timeout = std::chrono::milliseconds::max();
+  /// Between two polls (wait() also wakes when the job's process ends or its output shows its
+  /// end); zero or less: RunnerConfig::poll_interval.
+  std::chrono::milliseconds interval = std::chrono::milliseconds::zero();
+  /// Called after each poll, on the waiting thread.
+  ProgressCallback on_progress;
+  /// When a stop is requested, wait() stops within about 100 ms and throws
+  /// AzCopyNotFinishedError (the job keeps running; its message says the wait was stopped).
+  std::stop_token stop;
+};
 
 /// A job the runner's records know on this host (see AzCopyRunner::list_jobs()).
 struct JobRecordInfo {
@@ -67,9 +82,13 @@ class AzCopyRunner {
   ///         errors of poll().
   AzCopySummary get_summary(std::string_view job_id);
 
-  /// Polls every @p interval until the job is terminal or @p timeout passes, calling
-  /// @p on_progress after each poll, then returns get_summary().
-  /// @throws AzCopyNotFinishedError at the timeout, and the errors of poll().
+  /// Polls until the job is terminal, then returns get_summary(); see WaitOptions for the
+  /// timeout, the interval, the progress callback and the stop token.
+  /// @throws AzCopyNotFinishedError (carrying the last progress as a partial summary) at the
+  ///         timeout or when a stop was requested, and the errors of poll().
+  AzCopySummary wait(std::string_view job_id, const WaitOptions& options);
+
+  /// wait() with WaitOptions{timeout, interval, on_progress}.
   AzCopySummary wait(std::string_view job_id, std::chrono::milliseconds timeout,
                      std::chrono::milliseconds interval = std::chrono::milliseconds::zero(),
                      const ProgressCallback& on_progress = {});

@@ -69,20 +69,6 @@ struct FailedFile {
   std::int64_t size = 0;
 };
 
-/// The counters of a job, as known at some instant. Missing fields are 0.
-struct AzCopyCounters {
-  std::int64_t total_transfers = 0;      ///< TotalTransfers (files, folders, symlinks).
-  std::int64_t file_transfers = 0;       ///< FileTransfers.
-  std::int64_t transfers_completed = 0;  ///< TransfersCompleted (includes folders).
-  std::int64_t folders_completed = 0;    ///< FoldersCompleted.
-  std::int64_t transfers_failed = 0;     ///< TransfersFailed.
-  std::int64_t transfers_skipped = 0;    ///< TransfersSkipped.
-  std::int64_t bytes_transferred = 0;    ///< TotalBytesTransferred.
-  std::int64_t bytes_expected = 0;       ///< TotalBytesExpected.
-  std::int64_t bytes_enumerated = 0;     ///< TotalBytesEnumerated.
-  double percent_complete = 0.0;         ///< PercentComplete, 0..100.
-};
-
 /// Result of poll(): a cheap, non-blocking view of a job.
 struct AzCopyProgress {
   std::string job_id;

@@ -7,10 +7,13 @@
 
 #if __has_include("cli/args.hpp")
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "azcopy_runner/errors.hpp"
@@ -328,10 +331,54 @@ TEST(CliProgress, RateAndLine) {
 }  // namespace
 }  // namespace azcopy_runner::cli
 
+// ---- the exit-code table: one source (exit_codes.hpp), printed by --help, quoted by the README
+
+namespace azcopy_runner::cli {
+namespace {
+
+TEST(CliExitCodes, TheHelpPrintsEveryCodeOfTheTable) {
+  const std::string help = help_text(Command::None);
+  for (const auto& [code, meaning] : kExitCodes) {
+    EXPECT_NE(help.find(fmt::format("  {:<4} {}\n", code, meaning)), std::string::npos) << code;
+  }
+}
+
+TEST(CliExitCodes, TheReadmeTableSaysWhatTheSourceSays) {
+  std::ifstream in(AZCOPY_RUNNER_README);
+  ASSERT_TRUE(in) << AZCOPY_RUNNER_README;
+  std::vector<std::pair<int, std::string> > rows;
+  bool in_table = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "| exit code | meaning |") {
+      in_table = true;
+      continue;
+    }
+    if (in_table && !line.starts_with("|")) {
+      break;
+    }
+    if (!in_table || line.starts_with("|---")) {
+      continue;
+    }
+    const auto bar = line.find(" | ");
+    ASSERT_NE(bar, std::string::npos) << line;
+    std::string meaning = line.substr(bar + 3, line.size() - bar - 3 - 2);  // without " |"
+    std::replace(meaning.begin(), meaning.end(), '`', '\'');
+    rows.emplace_back(std::stoi(line.substr(2, bar - 2)), meaning);
+  }
+  ASSERT_EQ(rows.size(), kExitCodes.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].first, kExitCodes[i].code);
+    EXPECT_EQ(rows[i].second, kExitCodes[i].meaning);
+  }
+}
+
+}  // namespace
+}  // namespace azcopy_runner::cli
+
 #else  // the CLI's sources are not available to this build
 
 TEST(Cli, NotBuilt) {
   GTEST_SKIP() << "azcopy_runner_cli is not linked (AZCOPY_RUNNER_BUILD_TOOLS=OFF?)";
 }
 
-#endif
+#endif  // cli/args.hpp

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stop_token>
 #include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
@@ -749,6 +750,57 @@ TEST_F(RunnerTest, WaitTimesOutWithNotFinished) {
   expect_jobs_show(fixture(kV, "jobs_show_json_inprogress.stdout"));
   EXPECT_THROW(runner().wait("7b0a9c2e-1111-4222-8333-444455556666", 30ms, 5ms),
                AzCopyNotFinishedError);
+}
+
+// WaitOptions' default timeout is no limit (not an overflow into the past).
+TEST_F(RunnerTest, WaitWithoutATimeoutWaitsForTheEnd) {
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))))
+      .WillRepeatedly(
+          Return(exited_with(0, fixture(kV, "jobs_show_json_completed_from_json.stdout"))));
+  WaitOptions options;
+  options.interval = 1ms;
+  const AzCopySummary s = runner().wait("7b0a9c2e-1111-4222-8333-444455556666", options);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+}
+
+// A stop requested on WaitOptions::stop ends a wait whose job runs on, whether its process runs
+// on this host (the wait sleeps on it) or not (a plain pause), long before the timeout or the
+// interval: the error says the wait was stopped, and carries the last progress.
+TEST_F(RunnerTest, WaitStopsWhenAStopIsRequested) {
+  for (const bool own_process : {true, false}) {
+    std::string job_id = "7b0a9c2e-1111-4222-8333-444455556666";
+    auto r = runner();
+    if (own_process) {
+      expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
+      job_id = r.start_copy("src", "dst", CopyOptions{}).job_id;
+      EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+    }
+    expect_jobs_show(fixture(kV, "jobs_show_json_inprogress.stdout"));
+    std::stop_source stop;
+    WaitOptions options;
+    options.timeout = 600s;
+    options.interval = 300s;
+    options.stop = stop.get_token();
+    int polls = 0;
+    options.on_progress = [&](const AzCopyProgress&) { ++polls; };
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(100ms);
+      stop.request_stop();
+    });
+    try {
+      r.wait(job_id, options);
+      ADD_FAILURE() << "wait() returned for a running job";
+    } catch (const AzCopyNotFinishedError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("stopped waiting for job " + job_id)) << own_process;
+      EXPECT_EQ(e.partial_summary().state, AzCopyJobState::Running);
+      EXPECT_EQ(e.partial_summary().job_id, job_id);
+    }
+    stopper.join();
+    EXPECT_EQ(polls, 1) << "one poll, then the stop during the first pause";
+    ::testing::Mock::VerifyAndClearExpectations(launcher_.get());
+  }
 }
 
 // ----- what `jobs show` does not say: folder counts, the empty-folders notice -------------------

@@ -10,6 +10,11 @@
 
 #include <fmt/format.h>
 
+#include "azcopy_runner/errors.hpp"
+#include "azcopy_runner/runner.hpp"
+#include "exit_codes.hpp"
+#include "text.hpp"
+
 namespace azcopy_runner::cli {
 namespace {
 
@@ -121,14 +126,6 @@ std::optional<Command> find_command(std::string_view name) {
   return it->command;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
 std::string where(Command command) {
   return command == Command::None ? std::string{}
                                   : fmt::format(" for command '{}'", command_name(command));
@@ -146,45 +143,43 @@ std::string where(Command command) {
   throw UsageError(fmt::format("unknown option '{}'{}{}", name, where(command), hint), command);
 }
 
+/// The library's check of a copy option (AzCopyRunner::build_copy_args()) as a usage error that
+/// names @p option: the tool accepts exactly what the library accepts.
+void check_copy_option(const CopyOptions& options, std::string_view option, Command command) {
+  try {
+    static_cast<void>(AzCopyRunner::build_copy_args("source", "destination", options, "INFO"));
+  } catch (const AzCopyStartError& e) {
+    std::string_view why = e.what();
+    constexpr std::string_view kPrefix = "invalid copy request: ";
+    if (why.starts_with(kPrefix)) {
+      why.remove_prefix(kPrefix.size());
+    }
+    throw UsageError(fmt::format("invalid value for {}: {}", option, why), command);
+  }
+}
+
+/// --overwrite, checked by the library, spelled as AzCopy documents it.
 std::string parse_overwrite(std::string_view value, Command command) {
-  std::string low = lower(value);
-  if (low == "true" || low == "false") {
-    return low;
-  }
-  if (low == "ifsourcenewer") {
-    return "ifSourceNewer";
-  }
-  if (low == "prompt") {
-    throw UsageError("--overwrite prompt is interactive and not supported", command);
-  }
-  throw UsageError("invalid value for --overwrite: expected true, false or ifSourceNewer", command);
+  CopyOptions options;
+  options.overwrite = std::string(value);
+  check_copy_option(options, "--overwrite", command);
+  const std::string low = detail::ascii_lower(value);
+  return low == "ifsourcenewer" ? std::string("ifSourceNewer") : low;
 }
 
+/// --log-level, checked by the library, in capitals.
 std::string parse_log_level(std::string_view value, Command command) {
-  static constexpr std::array<std::string_view, 6> kLevels{"DEBUG", "INFO",  "WARNING",
-                                                           "ERROR", "PANIC", "NONE"};
-  std::string upper(value);
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-  });
-  if (std::find(kLevels.begin(), kLevels.end(), upper) == kLevels.end()) {
-    throw UsageError(
-        "invalid value for --log-level: expected DEBUG, INFO, WARNING, ERROR, PANIC or NONE",
-        command);
-  }
-  return upper;
+  CopyOptions options;
+  options.log_level = std::string(value);
+  check_copy_option(options, "--log-level", command);
+  return detail::ascii_upper(value);
 }
 
+/// --from-to, checked by the library.
 std::string parse_from_to(std::string_view value, Command command) {
-  const bool letters = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  });
-  if (!letters) {
-    throw UsageError(
-        "invalid value for --from-to: expected a location pair such as LocalBlob, BlobLocal, "
-        "BlobBlob, FileBlob or BlobFile",
-        command);
-  }
+  CopyOptions options;
+  options.from_to = std::string(value);
+  check_copy_option(options, "--from-to", command);
   return std::string(value);
 }
 
@@ -445,6 +440,20 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
   return out;
 }
 
+namespace {
+
+/// The "Exit codes:" part of the help, made from kExitCodes.
+std::string exit_code_help() {
+  std::string text = "\nExit codes:\n";
+  for (const auto& [code, meaning] : kExitCodes) {
+    text += fmt::format("  {:<4} {}\n", code, meaning);
+  }
+  text += "'poll' exits 0 whatever the job's state: the state is in its output.\n";
+  return text;
+}
+
+}  // namespace
+
 std::string help_text(Command command) {
   switch (command) {
     case Command::None:
@@ -482,21 +491,7 @@ AZCOPY_RUNNER_START_TIMEOUT_SECONDS, AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS.
 Secrets: every URL this tool prints has its query string (SAS) redacted. SAS tokens for
 'resume' are read from environment variables named by --source-sas-env/--destination-sas-env,
 never from the command line, where 'ps' would show them.
-
-Exit codes:
-  0    success; after 'copy --wait', 'wait', and for 'summary', 'parse': the job SUCCEEDED
-  1    the job FAILED
-  2    usage error
-  3    the job was CANCELED
-  4    job not found (or not a job id)
-  5    AzCopy is not installed
-  6    job not finished ('summary' of a running job, wait timeout, 'cancel' left it running)
-  7    the job could not be started (AzCopyStartError, AzCopyJobIdNotFoundError)
-  8    AzCopy's output could not be understood (AzCopyParseError)
-  9    any other error
-  130  interrupted by Ctrl-C while waiting (the AzCopy job keeps running)
-'poll' exits 0 whatever the job's state: the state is in its output.
-)";
+)" + exit_code_help();
     case Command::Copy:
       return R"(Usage: azcopy-runner copy SRC DST [OPTIONS] [-- AZCOPY_FLAGS...]
 

@@ -1,28 +1,18 @@
 // SPDX-License-Identifier: MIT
 /// @file exit_codes.hpp
 /// @brief The exit codes of the `azcopy-runner` command-line tool. They are stable: scripts may
-/// rely on them. The same table is printed by `azcopy-runner --help`.
+/// rely on them.
 ///
-/// | code | meaning                                                                        |
-/// |------|--------------------------------------------------------------------------------|
-/// |  0   | success; for `copy --wait`, `wait`, `summary`, `parse`: the job SUCCEEDED      |
-/// |  1   | the job FAILED (`copy --wait`, `wait`, `summary`, `parse`)                     |
-/// |  2   | usage error (unknown command or option, missing or invalid argument)           |
-/// |  3   | the job was CANCELED (`copy --wait`, `wait`, `summary`, `parse`)               |
-/// |  4   | job not found (AzCopyJobNotFoundError; also a malformed job id)                |
-/// |  5   | AzCopy is not installed (AzCopyNotInstalledError)                              |
-/// |  6   | job not finished: `summary` of a running job, `wait --timeout` expired,        |
-/// |      | `parse` of the output of a job still in progress, `cancel` left it running     |
-/// |  7   | the job could not be started (AzCopyStartError, AzCopyJobIdNotFoundError)      |
-/// |  8   | AzCopy's output could not be understood (AzCopyParseError)                     |
-/// |  9   | any other error (I/O error, unknown job state, internal error)                 |
-/// | 130  | interrupted by Ctrl-C while waiting: the AzCopy job keeps running              |
+/// The table below (kExitCodes) is their one description: `azcopy-runner --help` prints it,
+/// and a unit test checks that the README's table says the same.
 ///
 /// `poll` exits 0 whenever it obtained the job's progress, whatever the job's state (the state
 /// is in its output); `cancel` exits 0 when the job is no longer running afterwards.
 #pragma once
 
+#include <array>
 #include <exception>
+#include <string_view>
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/types.hpp"
@@ -42,6 +32,31 @@ enum ExitCode : int {
   kExitOtherError = 9,
   kExitInterrupted = 130,
 };
+
+/// One exit code and what it means.
+struct ExitCodeMeaning {
+  int code;
+  std::string_view meaning;
+};
+
+/// Every exit code of the tool, in order.
+inline constexpr std::array<ExitCodeMeaning, 11> kExitCodes{{
+    {kExitSuccess,
+     "success; after 'copy --wait', 'wait', and for 'summary', 'parse': the job "
+     "SUCCEEDED"},
+    {kExitJobFailed, "the job FAILED"},
+    {kExitUsage, "usage error (unknown command or option, missing or invalid argument)"},
+    {kExitJobCanceled, "the job was CANCELED"},
+    {kExitJobNotFound, "job not found (or not a job id)"},
+    {kExitNotInstalled, "AzCopy is not installed"},
+    {kExitNotFinished,
+     "job not finished ('summary' of a running job, wait timeout, 'cancel' left "
+     "it running)"},
+    {kExitStartError, "the job could not be started (AzCopyStartError, AzCopyJobIdNotFoundError)"},
+    {kExitParseError, "AzCopy's output could not be understood (AzCopyParseError)"},
+    {kExitOtherError, "any other error (I/O error, unknown job state, internal error)"},
+    {kExitInterrupted, "interrupted by Ctrl-C while waiting (the AzCopy job keeps running)"},
+}};
 
 /// The exit code that reports a job's state: SUCCEEDED 0, FAILED 1, CANCELED 3,
 /// PENDING/RUNNING 6 (not finished), UNKNOWN 9.

@@ -32,12 +32,12 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "text.hpp"
 
 namespace azcopy_runner::cli {
 namespace {
 
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
 
 // ---- Ctrl-C while waiting ----
 
@@ -115,8 +115,9 @@ std::string read_input(const std::string& path) {
   return text;
 }
 
-/// The SAS token held by the environment variable @p variable (named by @p option): surrounding
-/// blanks and a leading '?' removed. @throws UsageError when the variable is not set.
+/// The SAS token held by the environment variable @p variable (named by @p option), surrounding
+/// blanks removed (AzCopyRunner::resume() takes it with or without its leading '?').
+/// @throws UsageError when the variable is not set.
 std::string sas_from_env(const std::optional<std::string>& variable, std::string_view option) {
   if (!variable) {
     return {};
@@ -135,9 +136,6 @@ std::string sas_from_env(const std::optional<std::string>& variable, std::string
   while (!sas.empty() &&
          (sas.back() == ' ' || sas.back() == '\t' || sas.back() == '\n' || sas.back() == '\r')) {
     sas.remove_suffix(1);
-  }
-  if (!sas.empty() && sas.front() == '?') {
-    sas.remove_prefix(1);
   }
   return std::string(sas);
 }
@@ -306,10 +304,7 @@ class Cli {
     try {
       for (const JobRecordInfo& job : runner().list_jobs()) {
         if (job.ref.job_id.size() == job_id.size() &&
-            std::equal(job_id.begin(), job_id.end(), job.ref.job_id.begin(), [](char a, char b) {
-              return std::tolower(static_cast<unsigned char>(a)) ==
-                     std::tolower(static_cast<unsigned char>(b));
-            })) {
+            detail::ascii_iequals(job_id, job.ref.job_id)) {
           return job.ref.started_at;
         }
       }
@@ -398,64 +393,54 @@ class Cli {
     if (interval <= milliseconds::zero()) {
       interval = std::chrono::seconds(5);
     }
-    std::optional<SteadyClock::time_point> deadline;
+    WaitOptions options;
+    options.interval = interval;
     if (args_.timeout) {
-      deadline = SteadyClock::now() + *args_.timeout;
+      options.timeout = *args_.timeout;
     }
-    bool timed_out = false;
+    // Ctrl-C sets a flag (all a signal handler may do); this thread turns it into a stop.
+    std::stop_source stop;
+    options.stop = stop.get_token();
+    std::jthread watcher([&stop](const std::stop_token& done) {
+      while (!done.stop_requested() && !interrupted()) {
+        std::this_thread::sleep_for(milliseconds(20));
+      }
+      if (interrupted()) {
+        stop.request_stop();
+      }
+    });
+    AzCopySummary summary;
     {
       ProgressDisplay display(mode, stdout, started_at);
-      while (!interrupted()) {
-        AzCopyProgress progress;
-        try {
-          progress = runner().poll(job_id);
-        } catch (const std::exception&) {
-          if (interrupted()) {
-            break;  // the Ctrl-C may have reached the `azcopy jobs show` child too
-          }
+      options.on_progress = [&display](const AzCopyProgress& progress) {
+        display.update(progress);
+      };
+      try {
+        summary = runner().wait(job_id, options);
+      } catch (const std::exception& error) {
+        display.finish();
+        if (interrupted()) {  // the Ctrl-C may also have ended an `azcopy jobs show` early
+          throw CliError("Interrupted",
+                         fmt::format("stopped waiting; job {} keeps running (watch it again with "
+                                     "'azcopy-runner wait {}')",
+                                     job_id, job_id),
+                         kExitInterrupted, job_id);
+        }
+        const auto* not_finished = dynamic_cast<const AzCopyNotFinishedError*>(&error);
+        if (not_finished == nullptr || !args_.timeout) {
           throw;
         }
-        display.update(progress);
-        if (is_terminal(progress.state)) {
-          break;
-        }
-        const auto now = SteadyClock::now();
-        if (deadline && now >= *deadline) {
-          timed_out = true;
-          break;
-        }
-        auto wake = now + interval;
-        if (deadline && *deadline < wake) {
-          wake = *deadline;
-        }
-        while (!interrupted() && SteadyClock::now() < wake) {
-          std::this_thread::sleep_for(
-              std::min<SteadyClock::duration>(milliseconds(100), wake - SteadyClock::now()));
-        }
+        throw AzCopyNotFinishedError(
+            fmt::format("timed out after {} waiting for job {}; it keeps running",
+                        format_duration(std::chrono::floor<std::chrono::seconds>(*args_.timeout)),
+                        job_id),
+            ErrorContext{not_finished->job_id().empty() ? job_id : not_finished->job_id(),
+                         not_finished->log_dir(), not_finished->excerpt()},
+            not_finished->partial_summary());
       }
       display.finish();
     }
-    if (interrupted()) {
-      throw CliError("Interrupted",
-                     fmt::format("stopped waiting; job {} keeps running (watch it again with "
-                                 "'azcopy-runner wait {}')",
-                                 job_id, job_id),
-                     kExitInterrupted, job_id);
-    }
-    try {
-      print_summary(runner().get_summary(job_id));
-    } catch (const AzCopyNotFinishedError& error) {
-      if (!timed_out) {
-        throw;
-      }
-      throw AzCopyNotFinishedError(
-          fmt::format("timed out after {} waiting for job {}; it keeps running",
-                      format_duration(std::chrono::floor<std::chrono::seconds>(*args_.timeout)),
-                      job_id),
-          ErrorContext{error.job_id().empty() ? job_id : error.job_id(), error.log_dir(),
-                       error.excerpt()},
-          error.partial_summary());
-    }
+    print_summary(summary);
     return last_state_code_;
   }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "output.hpp"
 
+#include "timestamp.hpp"
+
 #include <algorithm>
 #include <array>
-#include <ctime>
 
 #include <fmt/format.h>
 
@@ -71,16 +72,7 @@ bool needs_quoting(std::string_view arg) {
 
 }  // namespace
 
-std::string format_iso8601(TimePoint t) {
-  using std::chrono::floor;
-  const auto ms = floor<std::chrono::milliseconds>(t);
-  const auto secs = floor<std::chrono::seconds>(ms);
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (ms - secs).count());
-}
+std::string format_iso8601(TimePoint t) { return detail::format_timestamp(t); }
 
 std::string format_bytes(double bytes) {
   static constexpr std::array<std::string_view, 6> kUnits{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
