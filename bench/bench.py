@@ -687,6 +687,16 @@ class Bench:
                     f"{g['median_us']:.0f} us",
                     f"{g['median_us'] / 1000 / base_ms:.4f} of baseline" if base_ms else "-",
                     g["median_us"] <= 2000)
+        # A flat poll: the 5,000-failure job (its last progress line lists hundreds of failures)
+        # costs at most twice the 4-file one (issue 18), whatever the length of that line.
+        four = f.get("BM_PollOwnOutput/4_files/repeats:5")
+        for label in ("5000_failed", "100MB_stdout"):
+            g = f.get(f"BM_PollOwnOutput/{label}/repeats:5")
+            if four and g:
+                ratio = g["median_us"] / four["median_us"]
+                row("poll, own job, running: flat, <= 2 x the 4-file poll", f"median, {label}",
+                    f"4_files {four['median_us']:.0f} us", f"{g['median_us']:.0f} us",
+                    f"{ratio:.2f}", ratio <= 2.0)
         for label, key in (("4_files", "job_4files"), ("5000_failed", "job_5000_failed")):
             g = f.get(f"BM_PollFromRecord/{label}/repeats:5")
             if g:

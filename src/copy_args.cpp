@@ -25,14 +25,37 @@ bool is_alnum_ascii(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+[[noreturn]] void refuse(const std::string& why) {
+  throw AzCopyStartError("invalid copy request: " + why, ErrorContext{});
+}
+
+/// Extra arguments are flags that the runner does not manage itself, and none that would hide
+/// AzCopy's prompts or progress.
+void check_extra_args(const std::vector<std::string>& extra_args) {
+  static constexpr std::array<std::string_view, 6> kManaged = {
+      "recursive", "overwrite", "from-to", "log-level", "output-type", "cancel-from-stdin"};
+  for (const auto& arg : extra_args) {
+    const std::string name = flag_name(arg);
+    if (name.empty()) {
+      refuse("extra argument '" + redact(arg) + "' is not a flag");
+    }
+    if (std::find(kManaged.begin(), kManaged.end(), name) != kManaged.end()) {
+      refuse("extra argument --" + name + " is managed by the runner (use CopyOptions)");
+    }
+    if (name == "output-level") {
+      const std::string value = ascii_lower(arg.substr(std::min(arg.size(), arg.find('=') + 1)));
+      if (arg.find('=') == std::string::npos || value == "essential" || value == "quiet") {
+        refuse("--output-level essential/quiet hides AzCopy's prompts and progress");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> build_copy_args(std::string_view source, std::string_view destination,
                                          const CopyOptions& options,
                                          std::string_view default_log_level) {
-  auto refuse = [](const std::string& why) {
-    throw AzCopyStartError("invalid copy request: " + why, ErrorContext{});
-  };
   if (source.empty() || destination.empty()) {
     refuse("source and destination must not be empty");
   }
@@ -61,23 +84,7 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
       refuse("from_to must be a location pair such as LocalBlob or FileBlob");
     }
   }
-  static constexpr std::array<std::string_view, 6> kManaged = {
-      "recursive", "overwrite", "from-to", "log-level", "output-type", "cancel-from-stdin"};
-  for (const auto& arg : options.extra_args) {
-    const std::string name = flag_name(arg);
-    if (name.empty()) {
-      refuse("extra argument '" + redact(arg) + "' is not a flag");
-    }
-    if (std::find(kManaged.begin(), kManaged.end(), name) != kManaged.end()) {
-      refuse("extra argument --" + name + " is managed by the runner (use CopyOptions)");
-    }
-    if (name == "output-level") {
-      const std::string value = ascii_lower(arg.substr(std::min(arg.size(), arg.find('=') + 1)));
-      if (arg.find('=') == std::string::npos || value == "essential" || value == "quiet") {
-        refuse("--output-level essential/quiet hides AzCopy's prompts and progress");
-      }
-    }
-  }
+  check_extra_args(options.extra_args);
   if (ascii_lower(level) == "none") {
     level = "NONE";
   }

@@ -200,6 +200,36 @@ StateDecision decide_state(const std::string& job_id, const JobRecord* record, L
   return d;
 }
 
+namespace {
+
+/// What the job's own output adds to the plan's summary: folder counts `jobs show` lacks (for a
+/// job run by one process only: a resumed one's last process counted its own part), warnings,
+/// errors, messages and times. Returns the folders still uncounted.
+std::int64_t merge_own_output(AzCopySummary& summary, const JobRecord& record,
+                              const ParsedOutput& own, std::int64_t uncounted_folders) {
+  if (uncounted_folders > 0 && record.resumes == 0 && own_counts_folders(own, summary)) {
+    summary.files_transferred = own.summary->files_transferred;
+    uncounted_folders = 0;
+  }
+  summary.warnings = std::max(summary.warnings, own.warnings);
+  summary.errors = std::max(summary.errors, own.errors);
+  for (const auto& m : own.messages) {
+    if (summary.messages.size() < kMaxMessages &&
+        std::find(summary.messages.begin(), summary.messages.end(), m) == summary.messages.end()) {
+      summary.messages.push_back(m);
+    }
+  }
+  if (own.end_timestamp) {
+    summary.finished_at = own.end_timestamp;
+  }
+  if (own.first_timestamp && record.resumes == 0) {
+    summary.started_at = own.first_timestamp;
+  }
+  return uncounted_folders;
+}
+
+}  // namespace
+
 void complete_summary(AzCopySummary& summary, const JobRecord& record, const OwnOutput& own,
                       std::int64_t uncounted_folders, TimePoint observed_at) {
   summary.job_id = record.ref.job_id;
@@ -213,26 +243,7 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
     if (empty_folders_notice.empty()) {
       empty_folders_notice = out->empty_folders_notice;
     }
-    // Only a job run by one process: a resumed one's last process counted its own part.
-    if (uncounted_folders > 0 && record.resumes == 0 && own_counts_folders(*out, summary)) {
-      summary.files_transferred = out->summary->files_transferred;
-      uncounted_folders = 0;
-    }
-    summary.warnings = std::max(summary.warnings, out->warnings);
-    summary.errors = std::max(summary.errors, out->errors);
-    for (const auto& m : out->messages) {
-      if (summary.messages.size() < kMaxMessages &&
-          std::find(summary.messages.begin(), summary.messages.end(), m) ==
-              summary.messages.end()) {
-        summary.messages.push_back(m);
-      }
-    }
-    if (out->end_timestamp) {
-      summary.finished_at = out->end_timestamp;
-    }
-    if (out->first_timestamp && record.resumes == 0) {
-      summary.started_at = out->first_timestamp;
-    }
+    uncounted_folders = merge_own_output(summary, record, *out, uncounted_folders);
   }
   if (scan_failed) {
     note_scan_failure(own, summary);

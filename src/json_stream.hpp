@@ -155,6 +155,16 @@ class UnescapingIterator {
 /// ordinary way, and rejected there).
 bool split_content(std::string_view line, std::string& reduced, std::string_view& literal);
 
+/// For a progress figure: the MessageContent literal of an envelope line up to its first list
+/// of transfers (`,\"FailedTransfers\":`), closed as an object, still escaped, in @p content;
+/// and the envelope up to its content, with an empty content, in @p reduced. AzCopy (10.18 and
+/// 10.32) prints every counter before its lists, and the lists can hold thousands of entries:
+/// the cost is that of the counters, not of the line. A `,\"` with a single backslash is never
+/// inside a string of the content (there, a quote is escaped twice: `\\\"`), so the match is a
+/// key. False when the line has no MessageType before its content, no such list, or not every
+/// counter of a progress figure before it (then the line is read whole).
+bool split_content_before_lists(std::string_view line, std::string& reduced, std::string& content);
+
 /// The first @p max characters that @p literal denotes.
 std::string unescape_prefix(std::string_view literal, std::size_t max);
 

@@ -293,6 +293,84 @@ class LineWatcher {
   bool write_failed_ = false;
 };
 
+/// The descriptors of one ProcessLauncher::run().
+struct RunPipes {
+  detail::UniqueFd out;      ///< stdout: the caller's file, or a memfd.
+  detail::UniqueFd err;      ///< stderr: a memfd.
+  detail::UniqueFd in_read;  ///< stdin: a pipe whose write end is held open (never EOF).
+  detail::UniqueFd in_write;
+  detail::UniqueFd watch_read;   ///< With stop_after_line: stdout through this pipe, copied
+  detail::UniqueFd watch_write;  ///< to `out` by the caller's thread.
+};
+
+RunPipes make_run_pipes(const ProcessSpec& spec) {
+  RunPipes p;
+  p.out.reset(spec.stdout_file.empty()
+                  ? ::memfd_create("azcopy-runner-out", MFD_CLOEXEC)
+                  : ::open(spec.stdout_file.c_str(),
+                           O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  p.err.reset(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
+  std::array<int, 2> fds{-1, -1};
+  if (!p.out || !p.err || ::pipe2(fds.data(), O_CLOEXEC) != 0) {
+    throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
+                           ErrorContext{});
+  }
+  p.in_read.reset(fds[0]);
+  p.in_write.reset(fds[1]);
+  if (spec.stop_after_line) {
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+      throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
+                             ErrorContext{});
+    }
+    p.watch_read.reset(fds[0]);
+    p.watch_write.reset(fds[1]);
+    // A summary line can be megabytes: a larger pipe means fewer round trips (may fail).
+    ::fcntl(p.watch_write.get(), F_SETPIPE_SZ, static_cast<int>(kWatchPipeBytes));
+    ::fcntl(p.watch_read.get(), F_SETFL, O_NONBLOCK);
+  }
+  return p;
+}
+
+/// Follows child @p pid of run() until it exits (reaped: true), the caller's line watcher has
+/// the line it wanted or @p deadline passes (false: the child still runs); sets
+/// result.exit, .stopped and .timed_out.
+bool supervise(pid_t pid, int pidfd, LineWatcher& watcher, detail::UniqueFd& watch_read,
+               std::chrono::steady_clock::time_point deadline, RunResult& result) {
+  while (true) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) {
+      // Its last words may still be in the pipe (not waiting for EOF: a grandchild may hold
+      // the pipe open).
+      result.stopped = watch_read && watcher.drain(watch_read.get()) == Drain::Stop;
+      // r < 0: someone else reaped it (e.g. SIGCHLD set to SIG_IGN): the status is lost.
+      result.exit = r == pid ? decode(status) : ExitStatus{};
+      return true;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      return false;
+    }
+    if (watch_read) {
+      const Drain d = watcher.drain(watch_read.get());
+      if (d == Drain::Stop) {
+        result.stopped = true;
+        return false;
+      }
+      if (d == Drain::Eof) {
+        watch_read.reset();
+        continue;
+      }
+    }
+    std::array<pollfd, 2> p{{{pidfd, POLLIN, 0}, {watch_read.get(), POLLIN, 0}}};
+    const nfds_t count = watch_read ? 2 : 1;
+    const std::int64_t slice = pidfd >= 0 ? 1000 : 2;
+    ::poll(p.data(), count, static_cast<int>(std::min<std::int64_t>(left.count(), slice)));
+  }
+}
+
 class DefaultLauncher final : public ProcessLauncher {
  public:
   DefaultLauncher() : wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -363,84 +441,21 @@ class DefaultLauncher final : public ProcessLauncher {
 
   RunResult run(const ProcessSpec& spec, std::chrono::milliseconds timeout,
                 std::size_t max_output) override {
-    detail::UniqueFd out(spec.stdout_file.empty()
-                             ? ::memfd_create("azcopy-runner-out", MFD_CLOEXEC)
-                             : ::open(spec.stdout_file.c_str(),
-                                      O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    detail::UniqueFd err(::memfd_create("azcopy-runner-err", MFD_CLOEXEC));
-    std::array<int, 2> pipe_fds{-1, -1};
-    if (!out || !err || ::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-      throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
-                             ErrorContext{});
-    }
-    detail::UniqueFd in_read(pipe_fds[0]);
-    detail::UniqueFd in_write(pipe_fds[1]);  // held open until the child is gone: no EOF
-
-    // stdout goes straight to its file, unless the caller watches its lines: then through a
-    // pipe that this thread copies to the file.
-    detail::UniqueFd watch_read;
-    detail::UniqueFd watch_write;
-    if (spec.stop_after_line) {
-      if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-        throw AzCopyStartError(std::string("cannot create pipes: ") + detail::errno_text(errno),
-                               ErrorContext{});
-      }
-      watch_read.reset(pipe_fds[0]);
-      watch_write.reset(pipe_fds[1]);
-      // A summary line can be megabytes: a larger pipe means fewer round trips (may fail).
-      ::fcntl(watch_write.get(), F_SETPIPE_SZ, static_cast<int>(kWatchPipeBytes));
-      ::fcntl(watch_read.get(), F_SETFL, O_NONBLOCK);
-    }
-
+    RunPipes pipes = make_run_pipes(spec);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     const pid_t pid =
-        launch(spec, in_read.get(), watch_write ? watch_write.get() : out.get(), err.get());
-    in_read.reset();
-    watch_write.reset();
+        launch(spec, pipes.in_read.get(),
+               pipes.watch_write ? pipes.watch_write.get() : pipes.out.get(), pipes.err.get());
+    pipes.in_read.reset();
+    pipes.watch_write.reset();
     detail::UniqueFd pidfd(pidfd_open(pid));
 
     RunResult result;
-    LineWatcher watcher(spec.stop_after_line, out.get());
-    int status = 0;
-    bool exited = false;
-    while (true) {
-      const pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno != EINTR)) {
-        exited = true;
-        // Its last words may still be in the pipe (not waiting for EOF: a grandchild
-        // may hold the pipe open).
-        if (watch_read && watcher.drain(watch_read.get()) == Drain::Stop) {
-          result.stopped = true;
-        }
-        // r < 0: someone else reaped it (e.g. SIGCHLD set to SIG_IGN): the status is lost.
-        result.exit = r == pid ? decode(status) : ExitStatus{};
-        break;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        result.timed_out = true;
-        break;
-      }
-      if (watch_read) {
-        const Drain d = watcher.drain(watch_read.get());
-        if (d == Drain::Stop) {
-          result.stopped = true;
-          break;
-        }
-        if (d == Drain::Eof) {
-          watch_read.reset();
-          continue;
-        }
-      }
-      std::array<pollfd, 2> p{{{pidfd.get(), POLLIN, 0}, {watch_read.get(), POLLIN, 0}}};
-      const nfds_t count = watch_read ? 2 : 1;
-      const std::int64_t slice = pidfd ? 1000 : 2;
-      ::poll(p.data(), count, static_cast<int>(std::min<std::int64_t>(left.count(), slice)));
-    }
-    if (!exited) {
+    LineWatcher watcher(spec.stop_after_line, pipes.out.get());
+    if (!supervise(pid, pidfd.get(), watcher, pipes.watch_read, deadline, result)) {
       // Timed out, or the caller has what it needed: the whole group goes, then the leader
       // is reaped.
+      int status = 0;
       ::kill(-pid, SIGKILL);  // its own session: the whole group
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -451,9 +466,9 @@ class DefaultLauncher final : public ProcessLauncher {
     }
     bool truncated = false;
     if (spec.stdout_file.empty()) {
-      result.out = read_fd(out.get(), max_output, truncated);
+      result.out = read_fd(pipes.out.get(), max_output, truncated);
     }
-    result.err = read_fd(err.get(), max_output, truncated);
+    result.err = read_fd(pipes.err.get(), max_output, truncated);
     result.truncated = truncated || watcher.write_failed();
     return result;
   }

@@ -9,6 +9,7 @@
 #include "azcopy_runner/parse.hpp"
 #include "job_state.hpp"
 #include "jobs_show.hpp"
+#include "mapped_file.hpp"
 #include "parse_detail.hpp"
 #include "runner_core.hpp"
 
@@ -32,33 +33,25 @@ std::optional<Observation> observe_from_output(const JobRecord& record, Liveness
        record.kind == "copy")) {
     return std::nullopt;  // gone: let the plan decide
   }
-  // 16 KiB holds a few progress lines; a line listing many failures needs a longer window.
-  for (std::size_t window = std::size_t{16} << 10; window <= kStdoutTailBytes; window *= 4) {
-    const auto tail = read_tail(record.stdout_path(), window);
-    if (!tail) {
-      return std::nullopt;
-    }
-    const std::string_view line = last_summary_line(*tail);
-    if (line.empty()) {
-      if (tail->size() < window) {
-        return std::nullopt;  // the whole file holds no summary yet
-      }
-      continue;  // a longer window may hold one
-    }
-    // Counts only: a progress line listing thousands of failures costs no more to read.
-    ParsedOutput parsed = parse_progress_line(line);
-    if (!parsed.summary || parsed.end_of_job) {
-      return std::nullopt;
-    }
-    Observation obs;
-    obs.at = parsed.last_timestamp.value_or(std::chrono::system_clock::now());
-    obs.state = AzCopyJobState::Running;  // only EndOfJob is final
-    obs.summary = std::move(parsed.summary);
-    obs.summary->state = AzCopyJobState::Running;
-    obs.summary->job_id = record.ref.job_id;
-    return obs;
+  // The file is mapped, not read: the last summary line is found by a byte scan back from the
+  // end, and only its start is parsed (parse_progress_line), whatever the number of failures
+  // it lists.
+  const MappedFile stdout_file(record.stdout_path());
+  const std::string_view line = last_summary_line(stdout_file.view());
+  if (line.empty()) {
+    return std::nullopt;  // no summary yet
   }
-  return std::nullopt;
+  ParsedOutput parsed = parse_progress_line(line);
+  if (!parsed.summary || parsed.end_of_job) {
+    return std::nullopt;
+  }
+  Observation obs;
+  obs.at = parsed.last_timestamp.value_or(std::chrono::system_clock::now());
+  obs.state = AzCopyJobState::Running;  // only EndOfJob is final
+  obs.summary = std::move(parsed.summary);
+  obs.summary->state = AzCopyJobState::Running;
+  obs.summary->job_id = record.ref.job_id;
+  return obs;
 }
 
 /// The last Error message of the job's own stdout, as a suffix for a reason.

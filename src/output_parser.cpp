@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "output_parser.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
 
 #include "azcopy_runner/parse.hpp"
-#include "fd.hpp"
 #include "json_stream.hpp"
+#include "mapped_file.hpp"
 #include "parse_text.hpp"
 
 namespace azcopy_runner::detail {
@@ -54,6 +49,12 @@ void OutputParser::feed(std::string_view text) {
                                          : std::string_view("\n");
     pos = next;
   }
+}
+
+void OutputParser::feed_json_line(std::string_view line) {
+  started_ = true;
+  pending_break_ = {};
+  segment(line);
 }
 
 void OutputParser::segment(std::string_view raw) {
@@ -97,25 +98,8 @@ void OutputParser::segment(std::string_view raw) {
 
 void OutputParser::json_line(std::string_view line) {
   Envelope env;
-  // A huge line: the envelope without its content, and the content read from the line.
-  std::string reduced;
-  std::string_view literal;
-  const bool streamed =
-      (counts_only_ || line.size() > kStreamedLineBytes) && split_content(line, reduced, literal);
-  const std::string_view text = streamed ? std::string_view(reduced) : line;
-  if (!parse_envelope(text, env) || env.type.empty()) {
+  if (!read_envelope(line, env)) {
     return;  // not JSON, truncated, or not an AzCopy message: skipped
-  }
-  if (streamed) {
-    if (!env.content_is_string || !env.content.empty()) {
-      return;  // the key found was not the envelope's MessageContent
-    }
-    env.escaped_content = literal;
-    env.keep_entries = counts_only_ ? 0 : kMaxFailedFiles;
-    // Enough for raw_summary (see summary_message()); counts only: for error messages.
-    env.content =
-        unescape_prefix(literal, counts_only_ ? kMaxExcerptBytes : 2 * kMaxRawSummaryBytes + 1);
-    std::string().swap(reduced);
   }
   const std::optional<TimePoint> ts = parse_timestamp(env.timestamp);
   if (ts) {
@@ -126,6 +110,39 @@ void OutputParser::json_line(std::string_view line) {
       last_ts_ = ts;
     }
   }
+  message(env, ts);
+}
+
+bool OutputParser::read_envelope(std::string_view line, Envelope& env) {
+  // A huge line: the envelope without its content, and the content read from the line.
+  std::string reduced;
+  std::string_view literal;
+  // Counts only: the content up to its lists (every counter comes before them).
+  bool streamed = counts_only_ && split_content_before_lists(line, reduced, before_lists_);
+  if (streamed) {
+    literal = before_lists_;
+  } else {
+    streamed =
+        (counts_only_ || line.size() > kStreamedLineBytes) && split_content(line, reduced, literal);
+  }
+  const std::string_view text = streamed ? std::string_view(reduced) : line;
+  if (!parse_envelope(text, env) || env.type.empty()) {
+    return false;
+  }
+  if (streamed) {
+    if (!env.content_is_string || !env.content.empty()) {
+      return false;  // the key found was not the envelope's MessageContent
+    }
+    env.escaped_content = literal;
+    env.keep_entries = counts_only_ ? 0 : kMaxFailedFiles;
+    // Enough for raw_summary (see summary_message()); counts only: for error messages.
+    env.content =
+        unescape_prefix(literal, counts_only_ ? kMaxExcerptBytes : 2 * kMaxRawSummaryBytes + 1);
+  }
+  return true;
+}
+
+void OutputParser::message(Envelope& env, std::optional<TimePoint> ts) {
   const std::string_view type = env.type;
   cancel_prompt_ = type == "Prompt" &&
                    (iequals(env.prompt_type, "Cancel") || is_cancel_prompt_text(env.content));
@@ -473,40 +490,31 @@ ParsedOutput parse_output(std::string_view output) {
 }
 
 ParsedOutput parse_progress_line(std::string_view line) {
-  return parse_safely(true, [line](OutputParser& parser) { parser.feed(line); });
+  return parse_safely(true, [line](OutputParser& parser) {
+    if (line.starts_with('{')) {
+      parser.feed_json_line(line);  // poll's last summary line: no pass over all of it
+    } else {
+      parser.feed(line);
+    }
+  });
 }
 
 ParsedOutput parse_output_file(const std::filesystem::path& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || st.st_size <= 0) {
+  MappedFile mapped(file);
+  const std::string_view all = mapped.view();
+  if (all.empty()) {
     return ParsedOutput{};
   }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
-  if (map == MAP_FAILED) {
-    return ParsedOutput{};
-  }
-  const std::string_view all(static_cast<const char*>(map), size);
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  ParsedOutput result = parse_safely(false, [&](OutputParser& parser) {
-    std::size_t released = 0;  // bytes before this offset are no longer mapped in
+  return parse_safely(false, [&](OutputParser& parser) {
     std::size_t pos = 0;
     while (pos < all.size()) {
       const std::size_t lf = all.find('\n', pos);
       const std::size_t next = lf == std::string_view::npos ? all.size() : lf + 1;
       parser.feed(all.substr(pos, next - pos));  // the line with its break
       pos = next;
-      // Give back the pages of the lines already read (the parser keeps no view of them).
-      const std::size_t done = pos / page * page;
-      if (done > released) {
-        ::madvise(static_cast<char*>(map) + released, done - released, MADV_DONTNEED);
-        released = done;
-      }
+      mapped.release_before(pos);  // the parser keeps no view of what it was fed
     }
   });
-  ::munmap(map, size);
-  return result;
 }
 
 void note_empty_folders(AzCopySummary& summary, const std::string& notice) {

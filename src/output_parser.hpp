@@ -32,6 +32,11 @@ class OutputParser {
   /// last line of the output may have none). A line that cannot be read is skipped.
   void feed(std::string_view text);
 
+  /// Reads one JSON message line, without its line break: what feed() does with it, without
+  /// looking for line breaks in it (a JSON message never holds a raw CR or LF), so that a
+  /// megabyte line costs no pass over all of it.
+  void feed_json_line(std::string_view line);
+
   /// The result of everything fed. Call once.
   ParsedOutput finish();
 
@@ -52,6 +57,12 @@ class OutputParser {
 
   void segment(std::string_view raw);
   void json_line(std::string_view line);
+  /// The envelope of a JSON line; for a huge line (or counts only) its content stays in the line
+  /// (Envelope::escaped_content, valid while the line and before_lists_ are). False when the
+  /// line is not an AzCopy message.
+  bool read_envelope(std::string_view line, Envelope& env);
+  /// What one message of type Init, Progress, EndOfJob, Error, Info... tells.
+  void message(Envelope& env, std::optional<TimePoint> ts);
   void init_message(const Envelope& env);
   void summary_message(Envelope& env, std::optional<TimePoint> ts);
   void merge_failed(SummaryFields& f, bool whole_list);
@@ -68,6 +79,7 @@ class OutputParser {
 
   bool counts_only_ = false;
   bool started_ = false;            ///< Something was fed (a BOM is skipped at the very start).
+  std::string before_lists_;        ///< Counts only: the content of the last line up to its lists.
   std::string_view pending_break_;  ///< The line break after the last segment read (a literal).
   TextBlock block_;
   std::string block_raw_;          ///< The open block's text as read so far (bounded).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Finding the newest summary message in a job's own JSON output without parsing all of it.
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <string_view>
 
@@ -27,13 +28,21 @@ bool is_message_of(std::string_view line, std::initializer_list<std::string_view
   });
 }
 
+/// The offset of the last '\n' in [0, @p end) of @p s, or npos; memrchr: a line can be
+/// megabytes long, and this runs at every poll.
+std::size_t last_newline_before(std::string_view s, std::size_t end) noexcept {
+  const void* found = end == 0 ? nullptr : ::memrchr(s.data(), '\n', end);
+  return found == nullptr ? std::string_view::npos
+                          : static_cast<std::size_t>(static_cast<const char*>(found) - s.data());
+}
+
 }  // namespace
 
 std::string_view last_summary_line(std::string_view output) noexcept {
   // Only newline-terminated lines count: the last one may still be being written.
-  std::size_t end = output.rfind('\n');
+  std::size_t end = last_newline_before(output, output.size());
   while (end != std::string_view::npos && end > 0) {
-    const std::size_t prev = output.rfind('\n', end - 1);
+    const std::size_t prev = last_newline_before(output, end);
     const std::size_t begin = prev == std::string_view::npos ? 0 : prev + 1;
     const std::string_view line = output.substr(begin, end - begin);
     if (is_message_of(line, {kEndOfJob, kProgress, kGetJobSummary})) {

@@ -49,9 +49,10 @@ void note_empty_folders(AzCopySummary& summary, const std::string& notice);
 ParsedOutput parse_output(std::string_view output);
 
 /// parse_output() for a progress figure only (poll()): the FailedTransfers and SkippedTransfers
-/// lists of JSON summaries are counted, not read (failed_files stays empty, failed_files_omitted
-/// counts them; raw_summary is left empty), so that reading the last progress line
-/// of a job costs the same whatever number of failures it lists.
+/// lists of JSON summaries are not read (AzCopy prints every counter before them: only the
+/// content up to them is parsed; failed_files stays empty, failed_files_omitted 0, raw_summary
+/// empty), so that reading the last progress line of a job costs the same whatever number of
+/// failures it lists.
 ParsedOutput parse_progress_line(std::string_view line);
 
 /// parse_output() of a file, fed to the same parser one line at a time through a memory map

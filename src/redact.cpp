@@ -199,77 +199,113 @@ using detail::is_safe_boundary;
 
 }  // namespace
 
-std::string redact(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  bool in_url = false;
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  while (i < n) {
-    if (!in_url) {
-      // Copy the run of bytes that cannot start anything at once.
-      std::size_t j = i;
-      while (j < n && !kInteresting[static_cast<unsigned char>(text[j])]) {
-        ++j;
-      }
-      out.append(text.substr(i, j - i));
-      i = j;
-      if (i >= n) {
+namespace {
+
+/// redact(), one position at a time.
+class Redactor {
+ public:
+  explicit Redactor(std::string_view text) : text_(text) { out_.reserve(text.size() + 16); }
+
+  std::string run() {
+    while (i_ < text_.size()) {
+      if (!in_url_ && !copy_plain_run()) {
         break;
       }
-    }
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (in_url) {
-      if (c == '\\') {
-        const EscapeScan esc = scan_escape(text, i, Stop::Url);
-        if (esc.terminates) {
-          in_url = false;
-        } else {
-          out.append(text.substr(i, esc.length));
-          i += esc.length;
-          continue;
-        }
-      } else if (ends_url(c)) {
-        in_url = false;
-      } else if (c == '?') {
-        // The whole query string, up to the end of the URL, goes.
-        out.push_back('?');
-        out.append(kRedacted);
-        i = token_end(text, i + 1, Stop::Url);
-        in_url = false;
+      const auto c = static_cast<unsigned char>(text_[i_]);
+      if ((in_url_ && url_char(c)) || scheme(c) || secret_value()) {
         continue;
       }
+      out_.push_back(static_cast<char>(c));
+      ++i_;
     }
-    if (c == ':' && i > 0 && n - i >= 3 && text[i + 1] == '/' && text[i + 2] == '/' &&
-        is_scheme_char(static_cast<unsigned char>(text[i - 1]))) {
-      out.append("://");
-      i += 3;
-      const std::size_t at = find_userinfo_end(text, i);
-      if (at != std::string_view::npos) {
-        out.append(kRedacted);
-        out.push_back('@');
-        i = at + 1;
-      }
-      in_url = true;
-      continue;
-    }
-    if (const std::size_t key = match_secret_key(text, i); key != std::string_view::npos) {
-      const std::size_t key_len = kSecretKeys[key].size();
-      out.append(text.substr(i, key_len));  // the key keeps its original spelling
-      i += key_len;
-      const Stop mode = key == kSharedAccessSignature ? Stop::Sas : Stop::Value;
-      const std::size_t end = token_end(text, i, mode);
-      if (end > i) {
-        out.append(kRedacted);
-      }
-      i = end;
-      continue;
-    }
-    out.push_back(static_cast<char>(c));
-    ++i;
+    return std::move(out_);
   }
-  return out;
-}
+
+ private:
+  /// Copies the run of bytes that cannot start anything at once; false at the end of the text.
+  bool copy_plain_run() {
+    std::size_t j = i_;
+    while (j < text_.size() && !kInteresting[static_cast<unsigned char>(text_[j])]) {
+      ++j;
+    }
+    out_.append(text_.substr(i_, j - i_));
+    i_ = j;
+    return i_ < text_.size();
+  }
+
+  /// Inside a URL: an escape is copied whole, a character that cannot be in a URL ends it, and
+  /// the whole query string, up to the end of the URL, goes. True when it consumed input.
+  bool url_char(unsigned char c) {
+    if (c == '\\') {
+      const EscapeScan esc = scan_escape(text_, i_, Stop::Url);
+      if (esc.terminates) {
+        in_url_ = false;
+        return false;
+      }
+      out_.append(text_.substr(i_, esc.length));
+      i_ += esc.length;
+      return true;
+    }
+    if (ends_url(c)) {
+      in_url_ = false;
+      return false;
+    }
+    if (c == '?') {
+      out_.push_back('?');
+      out_.append(kRedacted);
+      i_ = token_end(text_, i_ + 1, Stop::Url);
+      in_url_ = false;
+      return true;
+    }
+    return false;
+  }
+
+  /// "scheme://": a URL starts; credentials in `user:password@` go.
+  bool scheme(unsigned char c) {
+    const std::size_t n = text_.size();
+    if (c != ':' || i_ == 0 || n - i_ < 3 || text_[i_ + 1] != '/' || text_[i_ + 2] != '/' ||
+        !is_scheme_char(static_cast<unsigned char>(text_[i_ - 1]))) {
+      return false;
+    }
+    out_.append("://");
+    i_ += 3;
+    const std::size_t at = find_userinfo_end(text_, i_);
+    if (at != std::string_view::npos) {
+      out_.append(kRedacted);
+      out_.push_back('@');
+      i_ = at + 1;
+    }
+    in_url_ = true;
+    return true;
+  }
+
+  /// A secret key (`sig=`, `AccountKey=`...): the key keeps its spelling, its value goes.
+  bool secret_value() {
+    const std::size_t key = match_secret_key(text_, i_);
+    if (key == std::string_view::npos) {
+      return false;
+    }
+    const std::size_t key_len = kSecretKeys[key].size();
+    out_.append(text_.substr(i_, key_len));
+    i_ += key_len;
+    const Stop mode = key == kSharedAccessSignature ? Stop::Sas : Stop::Value;
+    const std::size_t end = token_end(text_, i_, mode);
+    if (end > i_) {
+      out_.append(kRedacted);
+    }
+    i_ = end;
+    return true;
+  }
+
+  std::string_view text_;
+  std::string out_;
+  std::size_t i_ = 0;
+  bool in_url_ = false;
+};
+
+}  // namespace
+
+std::string redact(std::string_view text) { return Redactor(text).run(); }
 
 std::string redacted_excerpt(std::string_view text, std::size_t max_bytes) {
   if (max_bytes == 0 || text.empty()) {

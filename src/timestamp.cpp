@@ -37,6 +37,67 @@ bool expect_char(std::string_view s, std::size_t& pos, char c) noexcept {
   return false;
 }
 
+/// ".123456789" (or ",..."): the fraction of a second at @p pos, in nanoseconds (digits past
+/// the ninth are read and dropped); 0 when there is none; std::nullopt for a '.' without digits.
+std::optional<std::int64_t> read_fraction(std::string_view s, std::size_t& pos) noexcept {
+  if (pos >= s.size() || (s[pos] != '.' && s[pos] != ',')) {
+    return 0;
+  }
+  ++pos;
+  std::int64_t nanos = 0;
+  std::size_t digits = 0;
+  for (; pos < s.size() && is_digit(s[pos]); ++pos, ++digits) {
+    if (digits < 9) {
+      nanos = nanos * 10 + (s[pos] - '0');
+    }
+  }
+  if (digits == 0) {
+    return std::nullopt;
+  }
+  for (std::size_t k = digits; k < 9; ++k) {
+    nanos *= 10;
+  }
+  return nanos;
+}
+
+/// "Z", "+hh:mm", "-hhmm" at @p pos: the offset from UTC in seconds; std::nullopt otherwise.
+std::optional<std::int64_t> read_utc_offset(std::string_view s, std::size_t& pos) noexcept {
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+    return 0;
+  }
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) {
+    return std::nullopt;
+  }
+  const bool negative = s[pos] == '-';
+  ++pos;
+  int off_h = 0;
+  int off_m = 0;
+  if (!read_digits(s, pos, 2, off_h)) {
+    return std::nullopt;
+  }
+  expect_char(s, pos, ':');
+  if (!read_digits(s, pos, 2, off_m) || off_h > 23 || off_m > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t offset = (static_cast<std::int64_t>(off_h) * 60 + off_m) * 60;
+  return negative ? -offset : offset;
+}
+
+/// The seconds since the epoch of a civil date and time of day; std::nullopt for a date that
+/// does not exist or a time the clock cannot hold (libstdc++: about 1678..2262).
+std::optional<std::int64_t> epoch_seconds(int y, int mo, int d, int hh, int mm, int ss) noexcept {
+  using namespace std::chrono;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) {
+    return std::nullopt;
+  }
+  const std::int64_t day_count = sys_days{ymd}.time_since_epoch().count();
+  return day_count * 86400 + static_cast<std::int64_t>(hh) * 3600 +
+         static_cast<std::int64_t>(mm) * 60 + ss;
+}
+
 }  // namespace
 
 std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept {
@@ -58,64 +119,16 @@ std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept {
   }
   ++pos;
   if (!read_digits(s, pos, 2, hh) || !expect_char(s, pos, ':') || !read_digits(s, pos, 2, mm) ||
-      !expect_char(s, pos, ':') || !read_digits(s, pos, 2, ss)) {
+      !expect_char(s, pos, ':') || !read_digits(s, pos, 2, ss) || hh > 23 || mm > 59 || ss > 60) {
     return std::nullopt;
   }
-  if (hh > 23 || mm > 59 || ss > 60) {
+  const auto nanos = read_fraction(s, pos);
+  const auto offset = nanos ? read_utc_offset(s, pos) : std::nullopt;
+  const auto local = epoch_seconds(y, mo, d, hh, mm, ss);
+  if (!offset || pos != s.size() || !local) {
     return std::nullopt;
   }
-  std::int64_t nanos = 0;
-  if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
-    ++pos;
-    std::size_t digits = 0;
-    while (pos < s.size() && is_digit(s[pos])) {
-      if (digits < 9) {
-        nanos = nanos * 10 + (s[pos] - '0');
-      }
-      ++digits;
-      ++pos;
-    }
-    if (digits == 0) {
-      return std::nullopt;
-    }
-    for (std::size_t k = digits; k < 9; ++k) {
-      nanos *= 10;
-    }
-  }
-  std::int64_t offset_seconds = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    const bool negative = s[pos] == '-';
-    ++pos;
-    int off_h = 0;
-    int off_m = 0;
-    if (!read_digits(s, pos, 2, off_h)) {
-      return std::nullopt;
-    }
-    expect_char(s, pos, ':');
-    if (!read_digits(s, pos, 2, off_m) || off_h > 23 || off_m > 59) {
-      return std::nullopt;
-    }
-    offset_seconds = (static_cast<std::int64_t>(off_h) * 60 + off_m) * 60;
-    if (negative) {
-      offset_seconds = -offset_seconds;
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) {
-    return std::nullopt;
-  }
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
-                           day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) {
-    return std::nullopt;
-  }
-  const std::int64_t day_count = sys_days{ymd}.time_since_epoch().count();
-  const std::int64_t total_seconds = day_count * 86400 + static_cast<std::int64_t>(hh) * 3600 +
-                                     static_cast<std::int64_t>(mm) * 60 + ss - offset_seconds;
-  // The clock's duration (nanoseconds with libstdc++) covers about 1678..2262.
+  const std::int64_t total_seconds = *local - *offset;
   const std::int64_t max_seconds =
       duration_cast<seconds>(system_clock::duration::max()).count() - 1;
   const std::int64_t min_seconds =
@@ -124,7 +137,7 @@ std::optional<TimePoint> parse_timestamp(std::string_view text) noexcept {
     return std::nullopt;
   }
   return TimePoint{duration_cast<system_clock::duration>(seconds{total_seconds}) +
-                   duration_cast<system_clock::duration>(nanoseconds{nanos})};
+                   duration_cast<system_clock::duration>(nanoseconds{*nanos})};
 }
 
 std::string format_timestamp(TimePoint t) {

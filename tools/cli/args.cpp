@@ -358,87 +358,117 @@ std::chrono::milliseconds parse_seconds(std::string_view text, std::string_view 
   return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(seconds * 1000.0))};
 }
 
-ParsedArgs parse_args(const std::vector<std::string>& args) {
-  ParsedArgs out;
-  out.copy.log_level.clear();  // empty: RunnerConfig::default_log_level (AZCOPY_DEFAULT_LOG_LEVEL)
-  std::vector<std::string> positionals;
-  bool end_of_options = false;
+namespace {
 
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (end_of_options) {
-      if (out.command == Command::Copy) {
-        out.copy.extra_args.push_back(arg);
-      } else {
-        positionals.push_back(arg);
+/// parse_args(), one argument at a time.
+class ArgReader {
+ public:
+  explicit ArgReader(const std::vector<std::string>& args) : args_(args) {
+    out_.copy.log_level.clear();  // empty: RunnerConfig::default_log_level
+  }
+
+  ParsedArgs read() {
+    for (next_ = 0; next_ < args_.size();) {
+      if (read_one(args_[next_++])) {
+        return out_;  // --help: nothing else matters
       }
-      continue;
+    }
+    finish(out_, positionals_);
+    return out_;
+  }
+
+ private:
+  /// Reads @p arg; true when it asks for help.
+  bool read_one(const std::string& arg) {
+    if (end_of_options_) {
+      (out_.command == Command::Copy ? out_.copy.extra_args : positionals_).push_back(arg);
+      return false;
     }
     if (arg == "--") {
-      if (out.command == Command::None) {
+      if (out_.command == Command::None) {
         throw UsageError("'--' before any command", Command::None);
       }
-      end_of_options = true;
-      continue;
+      end_of_options_ = true;
+      return false;
     }
     if (arg.size() > 2 && arg.starts_with("--")) {
-      const auto eq = arg.find('=');
-      const std::string_view name = std::string_view(arg).substr(0, eq);
-      const OptionSpec* spec = find_long(name);
-      if (spec == nullptr || !option_applies(spec->id, out.command)) {
-        unknown_option(name, out.command);
-      }
-      std::string value;
-      if (spec->takes_value) {
-        if (eq != std::string::npos) {
-          value = arg.substr(eq + 1);
-        } else if (i + 1 < args.size()) {
-          value = args[++i];
-        } else {
-          throw UsageError(fmt::format("option {} requires a value", spec->name), out.command);
-        }
-      } else if (eq != std::string::npos) {
-        throw UsageError(fmt::format("option {} takes no value", spec->name), out.command);
-      }
-      if (spec->id == Opt::Help) {
-        out.help = true;
-        out.help_topic = out.command == Command::Help ? Command::None : out.command;
-        return out;
-      }
-      apply_option(out, *spec, value);
-      continue;
+      return long_option(arg);
     }
     if (arg.size() > 1 && arg.front() == '-') {
-      // Bundled short flags: -v, -h, -vv.
-      for (std::size_t k = 1; k < arg.size(); ++k) {
-        const OptionSpec* spec = find_short(arg[k]);
-        if (spec == nullptr || spec->takes_value) {
-          const std::string name = k == 1 ? arg.substr(0, 2) : std::string{'-', arg[k]};
-          throw UsageError(fmt::format("unknown option '{}'{}", name, where(out.command)),
-                           out.command);
-        }
-        if (spec->id == Opt::Help) {
-          out.help = true;
-          out.help_topic = out.command == Command::Help ? Command::None : out.command;
-          return out;
-        }
-        apply_option(out, *spec, {});
-      }
-      continue;
+      return short_flags(arg);
     }
-    if (out.command == Command::None) {
+    if (out_.command == Command::None) {
       const auto command = find_command(arg);
       if (!command) {
         throw UsageError(fmt::format("unknown command '{}'", arg), Command::None);
       }
-      out.command = *command;
-      continue;
+      out_.command = *command;
+      return false;
     }
-    positionals.push_back(arg);
+    positionals_.push_back(arg);
+    return false;
   }
-  finish(out, positionals);
-  return out;
-}
+
+  /// --name, --name=value or --name value.
+  bool long_option(const std::string& arg) {
+    const auto eq = arg.find('=');
+    const std::string_view name = std::string_view(arg).substr(0, eq);
+    const OptionSpec* spec = find_long(name);
+    if (spec == nullptr || !option_applies(spec->id, out_.command)) {
+      unknown_option(name, out_.command);
+    }
+    std::string value;
+    if (spec->takes_value) {
+      if (eq != std::string::npos) {
+        value = arg.substr(eq + 1);
+      } else if (next_ < args_.size()) {
+        value = args_[next_++];
+      } else {
+        throw UsageError(fmt::format("option {} requires a value", spec->name), out_.command);
+      }
+    } else if (eq != std::string::npos) {
+      throw UsageError(fmt::format("option {} takes no value", spec->name), out_.command);
+    }
+    if (spec->id == Opt::Help) {
+      return help();
+    }
+    apply_option(out_, *spec, value);
+    return false;
+  }
+
+  /// Bundled short flags: -v, -h, -vv.
+  bool short_flags(const std::string& arg) {
+    for (std::size_t k = 1; k < arg.size(); ++k) {
+      const OptionSpec* spec = find_short(arg[k]);
+      if (spec == nullptr || spec->takes_value) {
+        const std::string name = k == 1 ? arg.substr(0, 2) : std::string{'-', arg[k]};
+        throw UsageError(fmt::format("unknown option '{}'{}", name, where(out_.command)),
+                         out_.command);
+      }
+      if (spec->id == Opt::Help) {
+        return help();
+      }
+      apply_option(out_, *spec, {});
+    }
+    return false;
+  }
+
+  bool help() {
+    out_.help = true;
+    out_.help_topic = out_.command == Command::Help ? Command::None : out_.command;
+    return true;
+  }
+
+  const std::vector<std::string>& args_;
+  std::size_t next_ = 0;
+  ParsedArgs out_;
+  std::vector<std::string> positionals_;
+  bool end_of_options_ = false;
+};
+
+}  // namespace
+
+ParsedArgs parse_args(const std::vector<std::string>& args) { return ArgReader(args).read(); }
 
 namespace {
 
