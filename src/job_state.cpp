@@ -273,6 +273,21 @@ bool is_resumable(bool died_mid_plan, AzCopyJobState state, std::int64_t failed_
   return died_mid_plan || (state == AzCopyJobState::Failed && failed_transfers > 0);
 }
 
+AzCopySummary summary_from_progress(const AzCopyProgress& p) {
+  AzCopySummary s;
+  s.job_id = p.job_id;
+  s.state = p.state;
+  s.raw_status = p.raw_status;
+  s.files_transferred = p.files_done;
+  s.total_transfers = p.files_total;
+  s.bytes_transferred = p.bytes_done;
+  s.bytes_expected = p.bytes_expected;
+  s.failed_transfers = p.failed;
+  s.skipped_transfers = p.skipped;
+  s.percent_complete = p.percent;
+  return s;
+}
+
 AzCopyProgress progress_from_summary(const AzCopySummary& s) {
   AzCopyProgress p;
   p.job_id = s.job_id;

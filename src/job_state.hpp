@@ -83,4 +83,7 @@ void put_first(std::vector<std::string>& messages, std::string message);
 /// The progress figures of a summary.
 AzCopyProgress progress_from_summary(const AzCopySummary& summary);
 
+/// A partial summary holding the figures of @p progress (its inverse, where one exists).
+AzCopySummary summary_from_progress(const AzCopyProgress& progress);
+
 }  // namespace azcopy_runner::detail

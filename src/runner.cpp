@@ -236,23 +236,12 @@ class AzCopyRunner::Impl {
 
   /// The error of a wait that was asked to stop, with the last progress as partial summary.
   [[noreturn]] void throw_wait_stopped(const AzCopyProgress& last) const {
-    AzCopySummary partial;
-    partial.job_id = last.job_id;
-    partial.state = last.state;
-    partial.raw_status = last.raw_status;
-    partial.files_transferred = last.files_done;
-    partial.total_transfers = last.files_total;
-    partial.bytes_transferred = last.bytes_done;
-    partial.bytes_expected = last.bytes_expected;
-    partial.failed_transfers = last.failed;
-    partial.skipped_transfers = last.skipped;
-    partial.percent_complete = last.percent;
     const auto record = core_.store.load(detail::check_job_id(last.job_id));
     throw AzCopyNotFinishedError(
         "stopped waiting for job " + last.job_id + " (a stop was requested); it keeps running (" +
             std::string(to_string(last.state)) + ")",
         ErrorContext{last.job_id, record ? record->ref.log_dir : core_.store.root().string(), {}},
-        std::move(partial));
+        detail::summary_from_progress(last));
   }
 
   detail::RunnerCore core_;

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "text.hpp"
+
 namespace azcopy_runner {
 namespace {
 
@@ -17,22 +19,6 @@ constexpr std::array<std::pair<AzCopyJobState, std::string_view>, 6> kStateNames
     {AzCopyJobState::Canceled, "CANCELED"},
     {AzCopyJobState::Unknown, "UNKNOWN"},
 }};
-
-constexpr char to_upper_ascii(char c) noexcept {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_upper_ascii(a[i]) != to_upper_ascii(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -47,7 +33,7 @@ std::string_view to_string(AzCopyJobState state) noexcept {
 
 std::optional<AzCopyJobState> parse_job_state(std::string_view text) noexcept {
   for (const auto& [value, name] : kStateNames) {
-    if (equals_ignore_case(text, name)) {
+    if (detail::ascii_iequals(text, name)) {
       return value;
     }
   }

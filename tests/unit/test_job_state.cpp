@@ -313,6 +313,24 @@ TEST(CompleteSummary, AFirstMessageKeepsTheBoundOnMessages) {
   EXPECT_EQ(s.messages.back(), numbered_message(kMaxMessages - 2));
 }
 
+TEST(ProgressAndSummary, AreInversesOnTheFiguresTheyShare) {
+  AzCopySummary s = plan_summary("InProgress", 2, 1);
+  s.bytes_transferred = 300;
+  s.bytes_expected = 1000;
+  s.percent_complete = 30.0;
+  const AzCopySummary back = summary_from_progress(progress_from_summary(s));
+  EXPECT_EQ(back.job_id, s.job_id);
+  EXPECT_EQ(back.state, s.state);
+  EXPECT_EQ(back.raw_status, s.raw_status);
+  EXPECT_EQ(back.files_transferred, s.files_transferred);
+  EXPECT_EQ(back.total_transfers, s.total_transfers);
+  EXPECT_EQ(back.bytes_transferred, 300);
+  EXPECT_EQ(back.bytes_expected, 1000);
+  EXPECT_EQ(back.failed_transfers, 2);
+  EXPECT_EQ(back.skipped_transfers, 1);
+  EXPECT_EQ(back.percent_complete, 30.0);
+}
+
 TEST(IsResumable, ADeadPlanOrAFailedJobWithFailedTransfers) {
   EXPECT_TRUE(is_resumable(true, AzCopyJobState::Failed, 0));
   EXPECT_TRUE(is_resumable(false, AzCopyJobState::Failed, 1));
