@@ -37,8 +37,9 @@ struct WaitOptions {
   std::chrono::milliseconds interval = std::chrono::milliseconds::zero();
   /// Called after each poll, on the waiting thread.
   ProgressCallback on_progress;
-  /// When a stop is requested, wait() stops within about 100 ms and throws
-  /// AzCopyNotFinishedError (the job keeps running; its message says the wait was stopped).
+  /// When a stop is requested, wait() stops within about 100 ms of its pause between polls (a
+  /// poll under way ends first) and throws AzCopyNotFinishedError (the job keeps running; the
+  /// message says the wait was stopped).
   std::stop_token stop;
 };
 
