@@ -85,7 +85,7 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
     }
   }
   check_extra_args(options.extra_args);
-  if (ascii_lower(level) == "none") {
+  if (ascii_iequals(level, "none")) {
     level = "NONE";
   }
   std::vector<std::string> args{
@@ -106,7 +106,7 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
 void refuse_debug_log_that_leaks(const std::vector<std::string>& args, AzCopyBinary& azcopy,
                                  const std::string& log_dir) {
   if (std::none_of(args.begin(), args.end(),
-                   [](const std::string& a) { return ascii_lower(a) == "--log-level=debug"; })) {
+                   [](const std::string& a) { return ascii_iequals(a, "--log-level=debug"); })) {
     return;
   }
   const std::string version = azcopy.version();

@@ -114,7 +114,7 @@ void note_resumed_skips(const JobRecord& record, AzCopySummary& summary) {
       overwrite = arg.substr(12);
     }
   }
-  if (ascii_lower(overwrite) == "true") {
+  if (ascii_iequals(overwrite, "true")) {
     return;
   }
   std::string message =

@@ -145,7 +145,7 @@ bool OutputParser::read_envelope(std::string_view line, Envelope& env) {
 void OutputParser::message(Envelope& env, std::optional<TimePoint> ts) {
   const std::string_view type = env.type;
   cancel_prompt_ = type == "Prompt" &&
-                   (iequals(env.prompt_type, "Cancel") || is_cancel_prompt_text(env.content));
+                   (ascii_iequals(env.prompt_type, "Cancel") || is_cancel_prompt_text(env.content));
   if (type == "Init") {
     init_message(env);
   } else if (type == "Progress" || type == "EndOfJob" || type == "GetJobSummary" ||

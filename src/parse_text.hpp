@@ -37,8 +37,7 @@ constexpr bool is_alpha(char c) noexcept {
 /// @p s without leading and trailing ASCII white space.
 std::string_view trim(std::string_view s) noexcept;
 
-/// ASCII case-insensitive comparisons.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+/// ASCII case-insensitive comparisons (equality: text.hpp's ascii_iequals).
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
 bool iends_with(std::string_view s, std::string_view suffix) noexcept;
 /// Case-insensitive search of a short, lower-case @p needle.

@@ -303,8 +303,7 @@ class Cli {
   TimePoint recorded_start(std::string_view job_id) {
     try {
       for (const JobRecordInfo& job : runner().list_jobs()) {
-        if (job.ref.job_id.size() == job_id.size() &&
-            detail::ascii_iequals(job_id, job.ref.job_id)) {
+        if (detail::ascii_iequals(job_id, job.ref.job_id)) {
           return job.ref.started_at;
         }
       }
