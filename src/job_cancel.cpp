@@ -44,7 +44,7 @@ void stop_process(RunnerCore& core, const JobRecord& record, std::chrono::millis
   bool termed = false;
   bool answered = false;
   while (launcher.probe(record.process) == Liveness::Alive) {
-    static_cast<void>(launcher.try_reap(record.process.pid));
+    static_cast<void>(launcher.try_reap(record.process));
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       core.log->warn("job {}: AzCopy still alive after the grace period: SIGKILL",

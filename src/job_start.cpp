@@ -153,7 +153,7 @@ StartSeen wait_for_job_id(RunnerCore& core, const ProcessIdentity& who,
   auto next_log_look = std::chrono::steady_clock::now() + 5ms;
   auto delay = 1ms;
   while (true) {
-    seen.exited = core.launcher->try_reap(who.pid);
+    seen.exited = core.launcher->try_reap(who);
     read_more();
     if (seen.output.size() != parsed_size) {  // parse again only when AzCopy printed more
       seen.parsed = parse_output(seen.output);

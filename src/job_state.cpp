@@ -33,7 +33,10 @@ StateDecision decide_without_plan(const std::string& job_id, const JobRecord* re
   StateDecision d;
   if (record == nullptr) {
     d.verdict = Verdict::NotKnown;
-    d.reason = "no job " + job_id + " is known to AzCopy or to the runner";
+    d.reason = "no job " + job_id +
+               " on this host: the runner has no record of it and AzCopy no plan. After a "
+               "redeploy on an ephemeral filesystem both are gone, and AzCopy's process with "
+               "them: start the copy again (overwrite=ifSourceNewer skips what already arrived)";
   } else if (liveness == Liveness::Alive) {
     d.verdict = Verdict::NoPlan;
     d.state = AzCopyJobState::Pending;

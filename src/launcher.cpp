@@ -28,6 +28,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -35,6 +36,7 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "azcopy_runner/errors.hpp"
@@ -75,6 +77,11 @@ ExitStatus decode(int status) {
   }
   return result;
 }
+
+/// How many exit statuses of reaped detached children a launcher keeps for try_reap() and
+/// probe(). A runner's poll that sees the job end records the exit with the job; a process
+/// whose exit was forgotten is told Dead by /proc, as by a runner that did not start it.
+constexpr std::size_t kRememberedExits = 1024;
 
 /// Pipe size asked for a watched stdout, and the read size.
 constexpr std::size_t kWatchPipeBytes = std::size_t{1} << 20U;
@@ -417,24 +424,27 @@ class DefaultLauncher final : public ProcessLauncher {
           ErrorContext{});
     }
     const pid_t pid = launch(spec.process, in.get(), out.get(), err.get());
-    ProcessIdentity who = detail::identify(pid);
-    watch(pid);
+    ProcessIdentity who = detail::identify(pid);  // not reaped before watch(): still ours
+    watch(pid, who.start_time);
     return who;
   }
 
-  std::optional<ExitStatus> try_reap(std::int64_t pid) override {
+  std::optional<ExitStatus> try_reap(const ProcessIdentity& who) override {
     std::lock_guard lock(mutex_);
-    if (auto it = exited_.find(pid); it != exited_.end()) {
+    const ExitKey key{who.pid, who.start_time};
+    if (auto it = exited_.find(key); it != exited_.end()) {
       return it->second;
     }
-    if (!children_.contains(pid)) {
+    // Only the very child that was started: a pid of ours that names another process (its
+    // start time differs) is not this one.
+    auto child = children_.find(who.pid);
+    if (child == children_.end() || child->second.start_time != who.start_time) {
       return std::nullopt;
     }
     int status = 0;
-    const pid_t r = ::waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
-    if (r == static_cast<pid_t>(pid)) {
-      record_exit_locked(pid, decode(status));
-      return exited_[pid];
+    const pid_t r = ::waitpid(static_cast<pid_t>(who.pid), &status, WNOHANG);
+    if (r == static_cast<pid_t>(who.pid)) {
+      return record_exit_locked(who.pid, decode(status));
     }
     return std::nullopt;
   }
@@ -485,7 +495,7 @@ class DefaultLauncher final : public ProcessLauncher {
     }
     {
       std::lock_guard lock(mutex_);
-      if (exited_.contains(who.pid)) {
+      if (exited_.contains(ExitKey{who.pid, who.start_time})) {
         return Liveness::Dead;
       }
     }
@@ -529,10 +539,10 @@ class DefaultLauncher final : public ProcessLauncher {
   }
 
  private:
-  void watch(pid_t pid) {
+  void watch(pid_t pid, std::uint64_t start_time) {
     {
       std::lock_guard lock(mutex_);
-      children_.insert({pid, detail::UniqueFd(pidfd_open(pid))});
+      children_.insert_or_assign(pid, Child{detail::UniqueFd(pidfd_open(pid)), start_time});
     }
     wakeup();
   }
@@ -544,9 +554,24 @@ class DefaultLauncher final : public ProcessLauncher {
     }
   }
 
-  void record_exit_locked(std::int64_t pid, ExitStatus status) {
-    exited_[pid] = status;
-    children_.erase(pid);
+  /// Moves a reaped child from children_ to exited_ (keyed on pid *and* start time: once
+  /// reaped, its pid may be given to any new process, a child of ours included); the oldest
+  /// exit is forgotten beyond kRememberedExits.
+  ExitStatus record_exit_locked(std::int64_t pid, ExitStatus status) {
+    auto child = children_.find(pid);
+    if (child == children_.end()) {
+      return status;
+    }
+    const ExitKey key{pid, child->second.start_time};
+    children_.erase(child);
+    if (exited_.insert_or_assign(key, status).second) {
+      exit_order_.push_back(key);
+    }
+    while (exit_order_.size() > kRememberedExits) {
+      exited_.erase(exit_order_.front());
+      exit_order_.pop_front();
+    }
+    return status;
   }
 
   /// Waits on the pidfds of the detached children and collects each as soon as it exits.
@@ -558,8 +583,8 @@ class DefaultLauncher final : public ProcessLauncher {
         std::lock_guard lock(mutex_);
         fds.push_back({wake_.get(), POLLIN, 0});
         pids.push_back(0);
-        for (const auto& [pid, fd] : children_) {
-          fds.push_back({fd.get(), POLLIN, 0});
+        for (const auto& [pid, child] : children_) {
+          fds.push_back({child.pidfd.get(), POLLIN, 0});
           pids.push_back(pid);
         }
       }
@@ -583,9 +608,18 @@ class DefaultLauncher final : public ProcessLauncher {
     }
   }
 
+  /// A detached child not reaped yet: its pid cannot name another process meanwhile.
+  struct Child {
+    detail::UniqueFd pidfd;  ///< May be invalid (no pidfd_open): then polled once a second.
+    std::uint64_t start_time = 0;
+  };
+  /// A reaped child: its pid and start time (ProcessIdentity's).
+  using ExitKey = std::pair<std::int64_t, std::uint64_t>;
+
   std::mutex mutex_;
-  std::map<std::int64_t, detail::UniqueFd> children_;  // pid -> pidfd (may be invalid)
-  std::map<std::int64_t, ExitStatus> exited_;
+  std::map<std::int64_t, Child> children_;  // by pid
+  std::map<ExitKey, ExitStatus> exited_;
+  std::deque<ExitKey> exit_order_;  // oldest first
   detail::UniqueFd wake_;
   std::atomic<bool> stop_{false};
   std::thread reaper_;

@@ -137,7 +137,7 @@ Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast
   // final status before `jobs show` reads the plan.
   Liveness liveness = Liveness::Unknown;
   if (obs.record) {
-    if (auto status = core.launcher->try_reap(obs.record->process.pid)) {
+    if (auto status = core.launcher->try_reap(obs.record->process)) {
       obs.record->exit = status;
     }
     liveness = core.launcher->probe(obs.record->process);
@@ -157,9 +157,13 @@ Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast
   StateDecision d =
       decide_state(job_id, obs.record ? &*obs.record : nullptr, liveness, std::move(shown));
   switch (d.verdict) {
-    case Verdict::NotKnown:
+    case Verdict::NotKnown: {
+      const std::string plans = core.azcopy_plan_location();
+      d.reason += " (records looked for in " + core.store.root().string() + ", plans in " +
+                  (plans.empty() ? std::string("AzCopy's default plan folder") : plans) + ")";
       throw AzCopyJobNotFoundError(d.reason,
                                    ErrorContext{job_id, core.store.root().string(), excerpt});
+    }
     case Verdict::Unreadable:
       throw AzCopyParseError(d.reason, ErrorContext{job_id, log_dir, excerpt});
     case Verdict::NoPlan:

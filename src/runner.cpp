@@ -13,12 +13,14 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <stop_token>
 
 #include "azcopy_runner/parse.hpp"
 #include "copy_args.hpp"
 #include "dirs.hpp"
 #include "job_cancel.hpp"
+#include "job_remove.hpp"
 #include "job_start.hpp"
 #include "job_state.hpp"
 #include "observe.hpp"
@@ -188,6 +190,19 @@ class AzCopyRunner::Impl {
 
   [[nodiscard]] std::vector<JobRecordInfo> list_jobs() const { return core_.store.list(); }
 
+  void remove_job(std::string_view job_id) {
+    const std::string id = detail::check_job_id(job_id);
+    detail::remove_job(core_, id);
+    forget(id);
+  }
+
+  PruneResult prune(std::chrono::seconds older_than) {
+    if (older_than.count() < 0) {
+      throw std::invalid_argument("prune: a negative age");
+    }
+    return detail::prune_jobs(core_, older_than, [this](const std::string& id) { forget(id); });
+  }
+
  private:
   static constexpr std::chrono::hours kCentury{24 * 365 * 100};
 
@@ -232,6 +247,12 @@ class AzCopyRunner::Impl {
       }
     }
     return stop.stop_requested() ? Wake::Stopped : Wake::Pause;
+  }
+
+  /// Drops a removed job from the poll cache.
+  void forget(const std::string& id) {
+    std::lock_guard lock(finished_mutex_);
+    finished_.erase(id);
   }
 
   /// The error of a wait that was asked to stop, with the last progress as partial summary.
@@ -284,6 +305,10 @@ AzCopyJobRef AzCopyRunner::resume(std::string_view job_id, std::string_view sour
   return impl_->resume(job_id, source_sas, destination_sas);
 }
 std::vector<JobRecordInfo> AzCopyRunner::list_jobs() { return impl_->list_jobs(); }
+void AzCopyRunner::remove_job(std::string_view job_id) { impl_->remove_job(job_id); }
+PruneResult AzCopyRunner::prune(std::chrono::seconds older_than) {
+  return impl_->prune(older_than);
+}
 std::string AzCopyRunner::azcopy_version() { return impl_->azcopy_version(); }
 const RunnerConfig& AzCopyRunner::config() const noexcept { return impl_->config(); }
 

@@ -57,6 +57,11 @@ std::string RunnerCore::azcopy_log_location() const {
   return it == child_env.end() ? std::string() : it->second;
 }
 
+std::string RunnerCore::azcopy_plan_location() const {
+  const auto it = child_env.find("AZCOPY_JOB_PLAN_LOCATION");
+  return it == child_env.end() ? std::string() : it->second;
+}
+
 std::string describe_exit(const ExitStatus& status) {
   if (status.signal != 0) {
     return "killed by signal " + std::to_string(status.signal);
@@ -66,7 +71,7 @@ std::string describe_exit(const ExitStatus& status) {
 
 void kill_and_reap(ProcessLauncher& launcher, const ProcessIdentity& who) {
   launcher.send_signal(who, SIGKILL);
-  for (int i = 0; i < 200 && !launcher.try_reap(who.pid); ++i) {
+  for (int i = 0; i < 200 && !launcher.try_reap(who); ++i) {
     if (launcher.probe(who) == Liveness::Dead) {
       break;
     }

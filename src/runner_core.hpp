@@ -39,6 +39,8 @@ struct RunnerCore {
 
   /// Where AzCopy writes its own logs and plans ("" when it keeps its default locations).
   [[nodiscard]] std::string azcopy_log_location() const;
+  /// AZCOPY_JOB_PLAN_LOCATION as given to AzCopy; "" when AzCopy keeps its default.
+  [[nodiscard]] std::string azcopy_plan_location() const;
 };
 
 /// "exit code 3" / "killed by signal 9".

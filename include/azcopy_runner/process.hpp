@@ -94,9 +94,11 @@ class ProcessLauncher {
   /// calling process. @throws AzCopyStartError when it cannot be started.
   virtual ProcessIdentity spawn_detached(const DetachedSpec& spec) = 0;
 
-  /// Non-blocking: the exit status of a child spawned by this launcher once it has exited
-  /// (collecting it, so no zombie remains). std::nullopt while it runs or if it is not ours.
-  virtual std::optional<ExitStatus> try_reap(std::int64_t pid) = 0;
+  /// Non-blocking: the exit status of @p who, a child spawned by this launcher, once it has
+  /// exited (collecting it, so no zombie remains). std::nullopt while it runs, if it is not
+  /// ours, or if its exit is too old to be remembered. Keyed on the whole identity (pid and
+  /// start time), never on the pid alone: a pid is reused once its process is reaped.
+  virtual std::optional<ExitStatus> try_reap(const ProcessIdentity& who) = 0;
 
   /// Runs @p spec to completion with stdin at EOF-free pipe, capturing output (bounded).
   /// At @p timeout the whole process group is killed and reaped; never hangs.

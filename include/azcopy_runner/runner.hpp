@@ -50,6 +50,12 @@ struct JobRecordInfo {
   std::optional<AzCopySummary> summary;                 ///< Present once terminal.
 };
 
+/// What AzCopyRunner::prune() removed.
+struct PruneResult {
+  std::vector<std::string> removed_jobs;   ///< Ids of the jobs removed (sorted).
+  std::vector<std::string> removed_paths;  ///< Abandoned staging directories and scratch files.
+};
+
 /// Runs AzCopy jobs. Thread-safe: one instance may be shared by many threads.
 class AzCopyRunner {
  public:
@@ -107,6 +113,23 @@ class AzCopyRunner {
 
   /// The jobs this host's records know, newest first.
   std::vector<JobRecordInfo> list_jobs();
+
+  /// Removes everything job @p job_id left on this host: the runner's directory of it (record,
+  /// stdout, stderr, stdin FIFO, the output of each resume) and AzCopy's plan files and log of
+  /// it (what `azcopy jobs rm` removes). Its summary cannot be read afterwards.
+  /// @throws AzCopyNotFinishedError when its AzCopy process is alive (cancel it first) or may
+  ///         be (started on another host, no end recorded); AzCopyJobNotFoundError when
+  ///         nothing of it exists here (or the id is not a UUID).
+  void remove_job(std::string_view job_id);
+
+  /// Removes, as remove_job() does, every job whose end is more than @p older_than ago (the
+  /// summary's last timestamp, else when the end was recorded). A job whose process is gone
+  /// but whose end was never seen is observed once first, as by poll(); a job whose process is
+  /// alive, or whose end cannot be read, is kept. Also removes the staging directories of
+  /// starts and the scratch files of `jobs show` older than their timeout plus a minute (a
+  /// runner that crashed left them). Zero removes every ended job.
+  /// @throws std::invalid_argument for a negative age.
+  PruneResult prune(std::chrono::seconds older_than);
 
   /// `azcopy --version`, e.g. "10.32.2". @throws AzCopyNotInstalledError.
   std::string azcopy_version();

@@ -143,6 +143,57 @@ TEST_F(Cli, CancelThenSummaryExitsThree) {
   EXPECT_EQ(cli({"summary", id}).status, 3);
 }
 
+// `rm` and `prune` against real AzCopy: its own plan files and logs (named by AzCopy, in the
+// work dir) go with the runner's directory of the job, and nothing of another job.
+TEST_F(Cli, RmAndPruneRemoveWhatEndedJobsLeftAndPollThenSaysNotFound) {
+  TempDir src("cli-rm");
+  make_tree(src.path(), 3, 10'000);
+  const std::string cont = container("clirm");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    const CliResult copy =
+        cli({"copy", src.path().string(), url(cont), "--from-to", "LocalBlob", "--wait", "--json"});
+    ASSERT_EQ(copy.status, 0) << copy.out << copy.err;
+    ids.push_back(parse(copy.out)["job_id"]);
+  }
+  const auto azcopy_files = [&](const std::string& id) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(config_.work_dir)) {
+      if (entry.path().filename().string().find(id) != std::string::npos) {
+        names.push_back(entry.path().filename().string());
+      }
+    }
+    return names;
+  };
+  const auto first_files = azcopy_files(ids[0]);
+  ASSERT_FALSE(first_files.empty()) << "AzCopy left no plan or log in " << config_.work_dir;
+  EXPECT_TRUE(std::any_of(first_files.begin(), first_files.end(), [](const std::string& n) {
+    return n.find(".steV") != std::string::npos;
+  })) << "no plan file among AzCopy's files of the job";
+
+  const CliResult rm = cli({"rm", ids[0], "--json"});
+  EXPECT_EQ(rm.status, 0) << rm.out << rm.err;
+  EXPECT_EQ(parse(rm.out)["removed"], json::array({ids[0]}));
+  EXPECT_TRUE(azcopy_files(ids[0]).empty());
+  EXPECT_FALSE(fs::exists(fs::path(config_.log_dir) / ids[0]));
+  EXPECT_FALSE(azcopy_files(ids[1]).empty()) << "the other job's files were removed";
+
+  const CliResult gone = cli({"poll", ids[0]});
+  EXPECT_EQ(gone.status, 4) << gone.out << gone.err;
+  EXPECT_THAT(gone.err, HasSubstr("the runner has no record of it and AzCopy no plan"));
+  EXPECT_EQ(cli({"rm", ids[0]}).status, 4);
+
+  const CliResult young = cli({"prune", "--older-than", "1h", "--json"});
+  EXPECT_EQ(young.status, 0) << young.err;
+  EXPECT_EQ(parse(young.out)["removed"], json::array());
+  const CliResult all = cli({"prune", "--older-than", "0s", "--json"});
+  EXPECT_EQ(all.status, 0) << all.err;
+  EXPECT_EQ(parse(all.out)["removed"], json::array({ids[1]}));
+  EXPECT_TRUE(azcopy_files(ids[1]).empty());
+  EXPECT_THAT(cli({"prune", "--older-than", "0s"}).out, HasSubstr("Nothing to remove."));
+  EXPECT_EQ(cli({"prune", "--older-than", "7x"}).status, 2);
+}
+
 TEST_F(Cli, ParseASavedOutput) {
   const CliResult parsed =
       cli({"parse", std::string(AZCOPY_RUNNER_FIXTURES_DIR) + "/10.32.2/copy_json_errors.stdout",

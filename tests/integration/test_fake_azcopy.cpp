@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -312,6 +314,28 @@ TEST_F(FakeAzCopy, UnknownJobWithoutRecordIsJobNotFound) {
   const auto e = expect_error<AzCopyJobNotFoundError>([&] { runner().poll(id); });
   ASSERT_TRUE(e);
   EXPECT_THAT(e->what(), HasSubstr(id));
+}
+
+// A redeploy on an ephemeral filesystem: AzCopy's process, its plan and the runner's record
+// are gone. The new runner's poll says so, where it looked and what to do.
+TEST_F(FakeAzCopy, AfterARedeployThePollSaysNeitherRecordNorPlanIsHereAndWhatToDo) {
+  set_mode("copy-run");
+  config_.extra_env["FAKE_AZCOPY_SHOW_MODE"] = "notfound";  // as AzCopy says without the plan
+  const AzCopyJobRef ref = start();
+  ::kill(-static_cast<pid_t>(ref.pid), SIGKILL);  // its group: the fake and its `sleep`
+  ASSERT_TRUE(wait_pid_gone(ref.pid));
+  runner_.reset();  // the old container goes, and its files with it
+  fs::remove_all(config_.work_dir);
+  fs::remove_all(config_.log_dir);
+  const auto e = expect_error<AzCopyJobNotFoundError>([&] { runner().poll(ref.job_id); });
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->job_id(), ref.job_id);
+  EXPECT_THAT(e->what(),
+              HasSubstr("on this host: the runner has no record of it and AzCopy no plan"));
+  EXPECT_THAT(e->what(), HasSubstr("start the copy again"));
+  EXPECT_THAT(e->what(), HasSubstr("records looked for in " + config_.log_dir));
+  EXPECT_THAT(e->what(), HasSubstr("plans in " + config_.work_dir));
+  expect_no_process_left();
 }
 
 /// The recorded output that the fake's summary modes print.
@@ -642,6 +666,169 @@ TEST_F(FakeAzCopy, CopyHasAnOpenIdleStdinNoLeakedDescriptorAndItsOwnSession) {
   EXPECT_THAT(fds, Not(HasSubstr(sentinel.string())));
   EXPECT_TRUE(wait_pid_gone(ref.pid, 3s));
   expect_no_process_left();
+}
+
+// ----- a recycled pid ------------------------------------------------------------------------
+
+// A new job whose AzCopy gets the pid of an earlier job of the same runner, finished and
+// reaped, is not taken for that job: its start succeeds and its poll says RUNNING (a launcher
+// that kept exits by bare pid saw the new child as exited at once). The pid is reused on
+// purpose: the test runs itself again as the first process of a private PID namespace
+// (unshare), where writing /proc/sys/kernel/ns_last_pid chooses the next pid.
+TEST_F(FakeAzCopy, ANewJobOnTheRecycledPidOfAFinishedJobStartsAndPollsRunning) {
+  const std::string name = "FakeAzCopy.ANewJobOnTheRecycledPidOfAFinishedJobStartsAndPollsRunning";
+  if (std::getenv("AZCOPY_RUNNER_TEST_IN_PID_NS") == nullptr) {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "a private PID namespace needs root (the test command runs as root)";
+    }
+    const fs::path self = fs::read_symlink("/proc/self/exe");
+    const fs::path out = dir_.path() / "in-namespace.out";
+    std::string command =
+        "env -u GTEST_OUTPUT AZCOPY_RUNNER_TEST_IN_PID_NS=1 unshare --pid --fork --mount-proc '";
+    command.append(self.string()).append("' --gtest_filter=").append(name);
+    command.append(" >'").append(out.string()).append("' 2>&1");
+    const int rc = std::system(command.c_str());  // NOLINT(cert-env33-c): a fixed command
+    const std::string output = slurp(out);
+    EXPECT_EQ(rc, 0) << output;
+    EXPECT_THAT(output, HasSubstr("[  PASSED  ] 1 test.")) << output;
+    return;
+  }
+  // In the namespace: this process is pid 1 and the only other processes are the runner's.
+  const fs::path mode_file = dir_.path() / "copy-mode";
+  config_.extra_env["FAKE_AZCOPY_COPY_MODE_FILE"] = mode_file.string();
+  config_.extra_env["FAKE_AZCOPY_SHOW_MODE"] = "inprogress";
+  std::ofstream(mode_file) << "copy-init-exit\n";
+  const AzCopyJobRef first = start();
+  ASSERT_TRUE(wait_pid_gone(first.pid, 5s)) << "the first job's AzCopy was not reaped";
+  // Start times count 10 ms clock ticks: the second process starts in a later one.
+  std::this_thread::sleep_for(30ms);
+  std::ofstream(mode_file, std::ios::trunc) << "copy-run\n";
+  {
+    std::ofstream last_pid("/proc/sys/kernel/ns_last_pid");
+    last_pid << first.pid - 1;
+    last_pid.close();
+    ASSERT_TRUE(last_pid) << "cannot write /proc/sys/kernel/ns_last_pid";
+  }
+  std::optional<AzCopyJobRef> second;
+  try {
+    second = start();
+  } catch (const AzCopyError& e) {
+    FAIL() << e.type_name() << ": " << e.what() << "\nexcerpt: " << e.excerpt();
+  }
+  ASSERT_EQ(second->pid, first.pid) << "the premise: the second AzCopy got the first one's pid";
+  ASSERT_NE(second->job_id, first.job_id);
+  const AzCopyProgress p = runner().poll(second->job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Running) << p.reason;
+  EXPECT_TRUE(proc_stat(second->pid)) << "the second job's AzCopy is gone";
+}
+
+// ----- removing jobs and pruning old ones ----------------------------------------------------
+
+/// Files shaped as AzCopy names a job's plan and logs, in @p work_dir (its plan and log
+/// location): what `azcopy jobs rm` removes.
+std::vector<fs::path> make_azcopy_files(const fs::path& work_dir, const std::string& id) {
+  std::vector<fs::path> files{work_dir / (id + "--00000.steV18"), work_dir / (id + ".log"),
+                              work_dir / (id + "-scanning.log")};
+  fs::create_directories(work_dir);
+  for (const auto& f : files) {
+    std::ofstream(f) << "x";
+  }
+  return files;
+}
+
+/// Sets the modification time of @p path @p age into the past.
+void age_by(const fs::path& path, std::chrono::seconds age) {
+  const auto when = std::chrono::system_clock::now() - age;
+  const std::array<timespec, 2> times{timespec{std::chrono::system_clock::to_time_t(when), 0},
+                                      timespec{std::chrono::system_clock::to_time_t(when), 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times.data(), AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+TEST_F(FakeAzCopy, RemoveRefusesARunningJobAndOnceItEndedRemovesItsFilesAndAzCopysOnly) {
+  set_mode("copy-run");
+  config_.extra_env["FAKE_AZCOPY_SHOW_MODE"] = "notfound";
+  const AzCopyJobRef ref = start();
+  const auto own = make_azcopy_files(config_.work_dir, ref.job_id);
+  const auto other = make_azcopy_files(config_.work_dir, random_job_id());
+
+  std::optional<AzCopyNotFinishedError> refused;
+  try {
+    runner().remove_job(ref.job_id);
+  } catch (const AzCopyNotFinishedError& e) {
+    refused = e;
+  }
+  ASSERT_TRUE(refused) << "a running job was removed (or another error was thrown)";
+  EXPECT_THAT(refused->what(), HasSubstr("still running (pid " + std::to_string(ref.pid)));
+  EXPECT_EQ(refused->job_id(), ref.job_id);
+  EXPECT_TRUE(fs::exists(ref.log_dir));
+  for (const auto& f : own) {
+    EXPECT_TRUE(fs::exists(f)) << f;
+  }
+  EXPECT_TRUE(proc_stat(ref.pid)) << "a refused remove must leave the job running";
+
+  runner().cancel(ref.job_id, 1s);
+  runner().remove_job(ref.job_id);
+  EXPECT_FALSE(fs::exists(ref.log_dir));
+  for (const auto& f : own) {
+    EXPECT_FALSE(fs::exists(f)) << f;
+  }
+  for (const auto& f : other) {
+    EXPECT_TRUE(fs::exists(f)) << "another job's file was removed: " << f;
+  }
+  const auto gone = expect_error<AzCopyJobNotFoundError>([&] { runner().poll(ref.job_id); });
+  ASSERT_TRUE(gone);
+  const auto again = expect_error<AzCopyJobNotFoundError>([&] { runner().remove_job(ref.job_id); });
+  ASSERT_TRUE(again);
+  EXPECT_THAT(again->what(), HasSubstr("no job " + ref.job_id + " to remove"));
+  expect_no_process_left();
+}
+
+TEST_F(FakeAzCopy, PruneRemovesJobsEndedBeforeTheAgeKeepsARunningOneAndAbandonedStartsGo) {
+  const fs::path mode_file = dir_.path() / "copy-mode";
+  config_.extra_env["FAKE_AZCOPY_COPY_MODE_FILE"] = mode_file.string();
+  config_.extra_env["FAKE_AZCOPY_SHOW_MODE"] = "notfound";
+  std::ofstream(mode_file) << "copy-init-exit\n";
+  const AzCopyJobRef a = start();
+  const AzCopyJobRef b = start();
+  std::ofstream(mode_file, std::ios::trunc) << "copy-run\n";
+  const AzCopyJobRef running = start();
+  ASSERT_TRUE(wait_pid_gone(a.pid, 5s));
+  ASSERT_TRUE(wait_pid_gone(b.pid, 5s));
+  const auto a_files = make_azcopy_files(config_.work_dir, a.job_id);
+  const fs::path root = config_.log_dir;
+  const fs::path old_start = root / ".starting-0123456789abcdef";
+  const fs::path new_start = root / ".starting-fedcba9876543210";
+  const fs::path old_scratch = root / ".azcopy-runner-jobs-show-0123456789abcdef.json";
+  fs::create_directory(old_start);
+  fs::create_directory(new_start);
+  std::ofstream(old_scratch) << "{}";
+  age_by(old_start, 2h);  // beyond the start timeout (10 s) plus a minute
+  age_by(old_scratch, 2h);
+
+  // Ended seconds ago: an hour keeps them (their ends are observed and recorded meanwhile).
+  const PruneResult none = runner().prune(1h);
+  EXPECT_TRUE(none.removed_jobs.empty());
+  EXPECT_EQ(none.removed_paths,
+            (std::vector<std::string>{old_scratch.string(), old_start.string()}));
+  EXPECT_TRUE(fs::exists(new_start)) << "a start that may be under way was removed";
+  EXPECT_TRUE(runner().get_summary(a.job_id).state == AzCopyJobState::Failed)
+      << "the end of a job whose process is gone is recorded";
+
+  std::vector<std::string> ended{a.job_id, b.job_id};
+  std::sort(ended.begin(), ended.end());
+  const PruneResult all = runner().prune(0s);
+  EXPECT_EQ(all.removed_jobs, ended);
+  EXPECT_TRUE(all.removed_paths.empty());
+  EXPECT_FALSE(fs::exists(a.log_dir));
+  EXPECT_FALSE(fs::exists(b.log_dir));
+  for (const auto& f : a_files) {
+    EXPECT_FALSE(fs::exists(f)) << f;
+  }
+  EXPECT_TRUE(fs::exists(running.log_dir));
+  EXPECT_FALSE(is_terminal(runner().poll(running.job_id).state));
+  EXPECT_TRUE(proc_stat(running.pid));
+  EXPECT_TRUE(expect_error<AzCopyJobNotFoundError>([&] { runner().poll(a.job_id); }));
+  EXPECT_THROW((void)runner().prune(-1s), std::invalid_argument);
 }
 
 // ----- the command-line tool's wait: Ctrl-C stops it through WaitOptions::stop ---------------

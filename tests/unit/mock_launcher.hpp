@@ -18,7 +18,7 @@ namespace azcopy_runner::testing {
 class MockLauncher : public ProcessLauncher {
  public:
   MOCK_METHOD(ProcessIdentity, spawn_detached, (const DetachedSpec&), (override));
-  MOCK_METHOD(std::optional<ExitStatus>, try_reap, (std::int64_t), (override));
+  MOCK_METHOD(std::optional<ExitStatus>, try_reap, (const ProcessIdentity&), (override));
   MOCK_METHOD(RunResult, run, (const ProcessSpec&, std::chrono::milliseconds, std::size_t),
               (override));
   MOCK_METHOD(Liveness, probe, (const ProcessIdentity&), (override));

@@ -112,6 +112,40 @@ TEST(CliArgs, JobCommands) {
   EXPECT_TRUE(r.wait);
 }
 
+TEST(CliArgs, RmTakesAJobIdAndPruneAnAge) {
+  const ParsedArgs rm = parse({"rm", "X", "--json"});
+  EXPECT_EQ(rm.command, Command::Remove);
+  EXPECT_EQ(rm.job_id, "X");
+  EXPECT_TRUE(rm.global.json);
+  const ParsedArgs prune = parse({"prune", "--older-than", "7d"});
+  EXPECT_EQ(prune.command, Command::Prune);
+  EXPECT_EQ(prune.older_than, std::chrono::hours(24 * 7));
+  EXPECT_EQ(parse({"prune", "--older-than=0s"}).older_than, std::chrono::seconds(0));
+  EXPECT_THAT(usage_error({"prune"}), HasSubstr("needs --older-than"));
+  EXPECT_THAT(usage_error({"prune", "X", "--older-than", "1h"}), HasSubstr("unexpected argument"));
+  EXPECT_THAT(usage_error({"rm"}), HasSubstr("job ID"));
+  EXPECT_THAT(usage_error({"rm", "X", "--older-than", "1h"}), HasSubstr("'--older-than'"));
+}
+
+TEST(CliArgs, ParseAge) {
+  EXPECT_EQ(parse_age("0s", "--older-than", Command::Prune), std::chrono::seconds(0));
+  EXPECT_EQ(parse_age("45s", "--older-than", Command::Prune), std::chrono::seconds(45));
+  EXPECT_EQ(parse_age("30m", "--older-than", Command::Prune), std::chrono::minutes(30));
+  EXPECT_EQ(parse_age("12h", "--older-than", Command::Prune), std::chrono::hours(12));
+  EXPECT_EQ(parse_age("7d", "--older-than", Command::Prune), std::chrono::hours(168));
+  EXPECT_EQ(parse_age("3650d", "--older-than", Command::Prune), std::chrono::hours(24 * 3650));
+  for (const char* bad : {"", "7", "d", "7x", "-1d", "1.5h", "7D", " 7d", "7d ", "3651d",
+                          "99999999999999999999s", "1h30m"}) {
+    EXPECT_THROW((void)parse_age(bad, "--older-than", Command::Prune), UsageError) << bad;
+  }
+  try {
+    (void)parse_age("soon", "--older-than", Command::Prune);
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--older-than"));
+    EXPECT_THAT(e.what(), HasSubstr("7d, 12h, 30m or 0s"));
+  }
+}
+
 TEST(CliArgs, ParseReadsAFileOrStdin) {
   EXPECT_EQ(parse({"parse", "out.txt"}).file, "out.txt");
   EXPECT_EQ(parse({"parse", "-"}).file, "-");
@@ -135,9 +169,9 @@ TEST(CliArgs, Help) {
   EXPECT_EQ(parse({}).command, Command::None);
   EXPECT_FALSE(parse({}).help);
 
-  for (Command c :
-       {Command::None, Command::Copy, Command::Poll, Command::Summary, Command::Wait,
-        Command::Cancel, Command::Resume, Command::Jobs, Command::Parse, Command::Version}) {
+  for (Command c : {Command::None, Command::Copy, Command::Poll, Command::Summary, Command::Wait,
+                    Command::Cancel, Command::Resume, Command::Jobs, Command::Remove,
+                    Command::Prune, Command::Parse, Command::Version}) {
     EXPECT_THAT(help_text(c), HasSubstr("Usage: azcopy-runner")) << command_name(c);
   }
   EXPECT_THAT(help_text(Command::None), HasSubstr("Exit codes:"));

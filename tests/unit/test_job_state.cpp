@@ -73,7 +73,7 @@ ShownJob shown_of(Shown kind, std::int64_t total) {
 // clang-format off
 const std::vector<DecideCase> kDecideCases = {
   // name                              record cancel liveness           shown             total verdict                   state                       resum. keep   own    reason has
-  {"UnknownEverywhere",                false, false, Liveness::Unknown, Shown::NotFound,   0, Verdict::NotKnown,         AzCopyJobState::Unknown,   false, false, false, "is known to AzCopy or to the runner"},
+  {"UnknownEverywhere",                false, false, Liveness::Unknown, Shown::NotFound,   0, Verdict::NotKnown,         AzCopyJobState::Unknown,   false, false, false, "the runner has no record of it and AzCopy no plan"},
   {"NoPlanYetWhileAlive",              true,  false, Liveness::Alive,   Shown::NotFound,   0, Verdict::NoPlan,           AzCopyJobState::Pending,   false, false, false, "has not written its job plan yet"},
   {"CanceledBeforeAnyPlan",            true,  true,  Liveness::Dead,    Shown::NotFound,   0, Verdict::EndedWithoutPlan, AzCopyJobState::Canceled,  false, false, false, "canceled before AzCopy wrote its job plan"},
   {"ExitedWithoutAPlan",               true,  false, Liveness::Dead,    Shown::NotFound,   0, Verdict::EndedWithoutPlan, AzCopyJobState::Failed,    false, false, true,  "AzCopy exited (exit code 3) without leaving a job plan"},

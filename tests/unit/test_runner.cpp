@@ -28,6 +28,7 @@ using ::testing::_;
 using ::testing::AnyNumber;
 using testing::ArgsStartWith;
 using testing::exited_with;
+using ::testing::Field;
 using testing::fixture;
 using ::testing::HasSubstr;
 using ::testing::Invoke;
@@ -261,7 +262,8 @@ TEST_F(RunnerTest, StartCopyRefusesBadRequestsBeforeRunningAnything) {
 
 TEST_F(RunnerTest, StartCopyReportsAnEarlyExitWithTheExcerpt) {
   expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
-  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  EXPECT_CALL(*launcher_, try_reap(Field(&ProcessIdentity::pid, 4242)))
+      .WillRepeatedly(Return(ExitStatus{1, 0}));
   try {
     runner().start_copy("src", "dst", CopyOptions{});
     FAIL() << "no error";
@@ -284,7 +286,8 @@ TEST_F(RunnerTest, AnEarlyExitCarriesTheJobIdAndTheEndOfTheOneNewAzCopyLog) {
          "   GET http://127.0.0.1:1/a/s?sig=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG%3D&sv=1\n";
   std::ofstream(fs::path(config_.work_dir) / "not-a-job.log") << "ServiceCode=Other\n";
   expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
-  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  EXPECT_CALL(*launcher_, try_reap(Field(&ProcessIdentity::pid, 4242)))
+      .WillRepeatedly(Return(ExitStatus{1, 0}));
   try {
     runner().start_copy("src", "dst", CopyOptions{});
     FAIL() << "no error";
@@ -310,7 +313,8 @@ TEST_F(RunnerTest, AnEarlyExitNamesNoJobIdWhenTwoNewAzCopyLogsCouldBeIts) {
     std::ofstream(fs::path(config_.work_dir) / (std::string(id) + ".log")) << "x\n";
   }
   expect_spawn(fixture(kV, "copy_json_bad_flag.stdout"));
-  EXPECT_CALL(*launcher_, try_reap(4242)).WillRepeatedly(Return(ExitStatus{1, 0}));
+  EXPECT_CALL(*launcher_, try_reap(Field(&ProcessIdentity::pid, 4242)))
+      .WillRepeatedly(Return(ExitStatus{1, 0}));
   try {
     runner().start_copy("src", "dst", CopyOptions{});
     FAIL() << "no error";

@@ -35,6 +35,7 @@ enum class Opt {
   Grace,
   SourceSasEnv,
   DestinationSasEnv,
+  OlderThan,
 };
 
 struct OptionSpec {
@@ -61,6 +62,7 @@ constexpr std::array kOptions{
     OptionSpec{Opt::Grace, "--grace", 0, true},
     OptionSpec{Opt::SourceSasEnv, "--source-sas-env", 0, true},
     OptionSpec{Opt::DestinationSasEnv, "--destination-sas-env", 0, true},
+    OptionSpec{Opt::OlderThan, "--older-than", 0, true},
 };
 
 struct CommandSpec {
@@ -73,6 +75,7 @@ constexpr std::array kCommands{
     CommandSpec{Command::Poll, "poll"},     CommandSpec{Command::Summary, "summary"},
     CommandSpec{Command::Wait, "wait"},     CommandSpec{Command::Cancel, "cancel"},
     CommandSpec{Command::Resume, "resume"}, CommandSpec{Command::Jobs, "jobs"},
+    CommandSpec{Command::Remove, "rm"},     CommandSpec{Command::Prune, "prune"},
     CommandSpec{Command::Parse, "parse"},   CommandSpec{Command::Version, "version"},
 };
 
@@ -101,6 +104,8 @@ bool option_applies(Opt option, Command command) {
     case Opt::SourceSasEnv:
     case Opt::DestinationSasEnv:
       return command == Command::Resume;
+    case Opt::OlderThan:
+      return command == Command::Prune;
   }
   return false;
 }
@@ -256,6 +261,9 @@ void apply_option(ParsedArgs& out, const OptionSpec& spec, const std::string& va
     case Opt::DestinationSasEnv:
       out.destination_sas_env = parse_env_name(value, spec.name, command);
       break;
+    case Opt::OlderThan:
+      out.older_than = parse_age(value, spec.name, command);
+      break;
   }
 }
 
@@ -270,6 +278,23 @@ void expect_positionals(const ParsedArgs& out, const std::vector<std::string>& p
     throw UsageError(fmt::format("unexpected argument '{}' for command '{}'", positionals[max],
                                  command_name(out.command)),
                      out.command);
+  }
+}
+
+/// `copy`: SOURCE, DESTINATION and the AzCopy flags after `--`.
+void finish_copy(ParsedArgs& out, const std::vector<std::string>& positionals) {
+  expect_positionals(out, positionals, 2, 2, "SOURCE and DESTINATION");
+  for (const std::string& extra : out.copy.extra_args) {
+    if (!extra.starts_with("--") || extra.size() < 3) {
+      throw UsageError(
+          "the AzCopy arguments after '--' must be flags, each written --flag or --flag=value",
+          out.command);
+    }
+  }
+  out.source = positionals[0];
+  out.destination = positionals[1];
+  if (out.source.empty() || out.destination.empty()) {
+    throw UsageError("SOURCE and DESTINATION must not be empty", out.command);
   }
 }
 
@@ -290,25 +315,14 @@ void finish(ParsedArgs& out, const std::vector<std::string>& positionals) {
       }
       break;
     case Command::Copy:
-      expect_positionals(out, positionals, 2, 2, "SOURCE and DESTINATION");
-      for (const std::string& extra : out.copy.extra_args) {
-        if (!extra.starts_with("--") || extra.size() < 3) {
-          throw UsageError(
-              "the AzCopy arguments after '--' must be flags, each written --flag or --flag=value",
-              out.command);
-        }
-      }
-      out.source = positionals[0];
-      out.destination = positionals[1];
-      if (out.source.empty() || out.destination.empty()) {
-        throw UsageError("SOURCE and DESTINATION must not be empty", out.command);
-      }
+      finish_copy(out, positionals);
       break;
     case Command::Poll:
     case Command::Summary:
     case Command::Wait:
     case Command::Cancel:
     case Command::Resume:
+    case Command::Remove:
       expect_positionals(out, positionals, 1, 1, "a job ID");
       out.job_id = positionals[0];
       if (out.job_id.empty()) {
@@ -318,6 +332,13 @@ void finish(ParsedArgs& out, const std::vector<std::string>& positionals) {
     case Command::Jobs:
     case Command::Version:
       expect_positionals(out, positionals, 0, 0, "no argument");
+      break;
+    case Command::Prune:
+      expect_positionals(out, positionals, 0, 0, "no argument");
+      if (!out.older_than) {
+        throw UsageError("'prune' needs --older-than DURATION (e.g. 7d, 12h, 30m or 0s)",
+                         out.command);
+      }
       break;
     case Command::Parse:
       expect_positionals(out, positionals, 1, 1, "a FILE ('-' for stdin)");
@@ -356,6 +377,39 @@ std::chrono::milliseconds parse_seconds(std::string_view text, std::string_view 
         command);
   }
   return std::chrono::milliseconds{static_cast<std::int64_t>(std::llround(seconds * 1000.0))};
+}
+
+std::chrono::seconds parse_age(std::string_view text, std::string_view option, Command command) {
+  constexpr std::int64_t kMaxSeconds = std::int64_t{10} * 365 * 24 * 3600;
+  std::int64_t count = 0;
+  const char* const end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, count);
+  std::int64_t unit = 0;
+  if (ec == std::errc{} && ptr + 1 == end) {
+    switch (*ptr) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        break;
+    }
+  }
+  if (unit == 0 || count < 0 || count > kMaxSeconds / unit) {
+    throw UsageError(fmt::format("invalid value for {}: expected a whole number and a unit, s, m, "
+                                 "h or d (e.g. 7d, 12h, 30m or 0s)",
+                                 option),
+                     command);
+  }
+  return std::chrono::seconds{count * unit};
 }
 
 namespace {
@@ -502,6 +556,10 @@ Commands:
   cancel ID        cancel a running job
   resume ID        resume a job whose AzCopy process died
   jobs             list the jobs recorded on this host, newest first
+  rm ID            remove what a finished job left on disk (its record, output, AzCopy's
+                   plan and log)
+  prune --older-than DURATION
+                   remove every job that ended more than DURATION ago (7d, 12h, 30m, 0s)
   parse FILE       parse a saved AzCopy output file ('-': stdin) and print its summary
   version          print the versions of azcopy-runner and of AzCopy
   help [COMMAND]   print this help, or a command's help
@@ -619,6 +677,28 @@ Exit codes: 0 resumed (with --wait: SUCCEEDED), 1 FAILED, 3 CANCELED, 4 job not 
 Lists the jobs the runner's records know on this host (the --log-dir), newest first, one line
 each: job id, state as last recorded, files and bytes transferred (once known), start time.
 With --json: {"jobs": [...]}.
+)";
+    case Command::Remove:
+      return R"(Usage: azcopy-runner rm ID
+
+Removes everything job ID left on this host: the runner's directory of it (record, AzCopy's
+stdout and stderr, the stdin FIFO, the output of each resume) and AzCopy's plan files and log
+of it (what 'azcopy jobs rm' removes). Its summary cannot be read afterwards. A job whose
+AzCopy process is alive is refused: cancel it first.
+With --json: {"removed": ["ID"]}.
+Exit codes: 0 removed, 6 its AzCopy is still running (nothing removed), 4 job not found.
+)";
+    case Command::Prune:
+      return R"(Usage: azcopy-runner prune --older-than DURATION
+
+Removes, as 'rm' does, every job recorded on this host that ended more than DURATION ago (a
+whole number and a unit: 7d, 12h, 30m, 0s; 0s removes every ended job). A job whose process is
+gone but whose end was never seen is polled once first; a job whose AzCopy is alive is never
+removed. Also removes what a crashed runner left: staging directories of starts and scratch
+files of 'jobs show' older than their timeout plus a minute. Prints the removed job ids.
+Run it from a service once a day, e.g. 'azcopy-runner prune --older-than 7d'.
+With --json: {"removed": [IDs...], "removed_paths": [PATHs...]}.
+Exit codes: 0 (also when nothing was old enough), 2 usage error.
 )";
     case Command::Parse:
       return R"(Usage: azcopy-runner parse FILE

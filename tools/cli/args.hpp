@@ -26,6 +26,8 @@ enum class Command {
   Cancel,
   Resume,
   Jobs,
+  Remove,  ///< `rm ID`
+  Prune,
   Parse,
   Version,
 };
@@ -60,8 +62,10 @@ struct ParsedArgs {
   std::optional<std::chrono::milliseconds> timeout;   ///< --timeout S (none: wait forever).
   std::optional<std::chrono::milliseconds> interval;  ///< --interval S (none: config default).
 
-  // poll, summary, wait, cancel, resume
+  // poll, summary, wait, cancel, resume, rm
   std::string job_id;
+  // prune
+  std::optional<std::chrono::seconds> older_than;  ///< --older-than DURATION (required)
   // cancel
   std::optional<std::chrono::milliseconds> grace;  ///< --grace S
   // resume: names of environment variables holding the SAS tokens (never the tokens).
@@ -95,6 +99,11 @@ class UsageError : public std::runtime_error {
 /// @throws UsageError naming @p option.
 [[nodiscard]] std::chrono::milliseconds parse_seconds(std::string_view text,
                                                       std::string_view option, Command command);
+
+/// Parses an age: a whole number and a unit, `s`, `m`, `h` or `d` ("7d", "12h", "30m", "0s"),
+/// at most ten years. @throws UsageError naming @p option.
+[[nodiscard]] std::chrono::seconds parse_age(std::string_view text, std::string_view option,
+                                             Command command);
 
 /// The help text of a command (Command::None: the global help with the exit codes).
 [[nodiscard]] std::string help_text(Command command);

@@ -51,7 +51,7 @@ inline constexpr std::array<ExitCodeMeaning, 11> kExitCodes{{
     {kExitNotInstalled, "AzCopy is not installed"},
     {kExitNotFinished,
      "job not finished ('summary' of a running job, wait timeout, 'cancel' left "
-     "it running)"},
+     "it running, 'rm' of a running job)"},
     {kExitStartError, "the job could not be started (AzCopyStartError, AzCopyJobIdNotFoundError)"},
     {kExitParseError, "AzCopy's output could not be understood (AzCopyParseError)"},
     {kExitOtherError, "any other error (I/O error, unknown job state, internal error)"},

@@ -183,6 +183,10 @@ class Cli {
         return resume();
       case Command::Jobs:
         return jobs();
+      case Command::Remove:
+        return remove();
+      case Command::Prune:
+        return prune();
       case Command::Parse:
         return parse();
       case Command::Version:
@@ -330,6 +334,27 @@ class Cli {
       print_json(jobs_json(list));
     } else {
       fmt::print("{}", format_jobs(list));
+    }
+    return kExitSuccess;
+  }
+
+  int remove() {
+    job_id_ = args_.job_id;
+    runner().remove_job(args_.job_id);
+    if (json_output()) {
+      print_json(removed_json(PruneResult{{args_.job_id}, {}}));
+    } else {
+      fmt::print("Removed job {}.\n", args_.job_id);
+    }
+    return kExitSuccess;
+  }
+
+  int prune() {
+    const PruneResult removed = runner().prune(args_.older_than.value_or(std::chrono::seconds(0)));
+    if (json_output()) {
+      print_json(removed_json(removed));
+    } else {
+      fmt::print("{}", format_removed(removed));
     }
     return kExitSuccess;
   }

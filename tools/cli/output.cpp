@@ -191,6 +191,10 @@ Json jobs_json(const std::vector<JobRecordInfo>& jobs) {
   return Json{{"jobs", std::move(list)}};
 }
 
+Json removed_json(const PruneResult& removed) {
+  return Json{{"removed", removed.removed_jobs}, {"removed_paths", removed.removed_paths}};
+}
+
 std::string error_type_name(const std::exception& error) {
   if (const auto* azcopy = dynamic_cast<const AzCopyError*>(&error); azcopy != nullptr) {
     return std::string(azcopy->type_name());
@@ -316,6 +320,20 @@ std::string format_jobs(const std::vector<JobRecordInfo>& jobs) {
                     : std::string("-");
     out += fmt::format("{:<36}  {:<9}  {:>8}  {:>10}  {}\n", job.ref.job_id,
                        state_text(job.last_state), files, bytes, human_time(job.ref.started_at));
+  }
+  return out;
+}
+
+std::string format_removed(const PruneResult& removed) {
+  if (removed.removed_jobs.empty() && removed.removed_paths.empty()) {
+    return "Nothing to remove.\n";
+  }
+  std::string out;
+  for (const std::string& id : removed.removed_jobs) {
+    out += fmt::format("Removed job {}.\n", id);
+  }
+  for (const std::string& path : removed.removed_paths) {
+    out += fmt::format("Removed {} (left by an interrupted start or poll).\n", path);
   }
   return out;
 }

@@ -82,6 +82,9 @@ using Json = nlohmann::ordered_json;
 /// The job reference plus "state" (as last recorded), "files_transferred",
 /// "bytes_transferred" and "finished_at" (null until the job is known to be terminal).
 [[nodiscard]] Json job_record_json(const JobRecordInfo& job);
+/// {"removed": [job ids...], "removed_paths": [paths...]} (`rm`, `prune`).
+[[nodiscard]] Json removed_json(const PruneResult& removed);
+
 /// {"jobs": [job_record_json()...]}
 [[nodiscard]] Json jobs_json(const std::vector<JobRecordInfo>& jobs);
 
@@ -100,6 +103,9 @@ using Json = nlohmann::ordered_json;
 [[nodiscard]] std::string format_progress(const AzCopyProgress& progress);
 [[nodiscard]] std::string format_summary(const AzCopySummary& summary);
 [[nodiscard]] std::string format_jobs(const std::vector<JobRecordInfo>& jobs);
+
+/// What `prune` removed, one line each.
+[[nodiscard]] std::string format_removed(const PruneResult& removed);
 
 /// The exit code for an error: UsageError 2, CliError its own, library errors per
 /// exit_code_for_error(), anything else 9.
