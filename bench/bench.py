@@ -16,6 +16,10 @@ It makes its own data against a running Azurite, then measures, each part on its
   upload    the same 1,000-file, 200 MB upload through the runner and by the bare `azcopy copy`,
             alternating, fresh containers.
   cpu       20 throttled jobs polled every 100 ms for 60 s: the runner's own CPU.
+  soak      one runner, many short jobs from 8 threads, pruned as they go (issue 11): 10,000
+            jobs of tests/fakes/fake-azcopy (volume: pids wrap around several times), then 500
+            real uploads to Azurite (every summary checked); the runner's memory, descriptors,
+            threads, zombie children and disk use at checkpoints.
   production  the service's jobs on the local storage of scripts/storage.sh: a COOL (FileBlob)
             of a 200-file project share and its RESTORE (BlobFile) into a fresh share, each
             through the runner and by the bare `azcopy copy`, alternating. The bare side is
@@ -38,7 +42,8 @@ import sys
 import time
 import uuid
 
-PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "production"]
+PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "soak", "production"]
+HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER_FLAGS = ["--log-level=INFO", "--output-type=json", "--skip-version-check"]
 
 
@@ -538,6 +543,61 @@ class Bench:
                                     if k.startswith("polls_")})
         log(f"cpu: {pct:.2f} % of one core for {out['polls']} polls")
 
+    def soak_run(self, label, azcopy, env, jobs, src, dst, expect):
+        """One soak run in scratch dirs of its own; returns its figures (also recorded)."""
+        work = os.path.join(self.scratch, f"soak-{label}", "work")
+        logs = os.path.join(self.scratch, f"soak-{label}", "runner")
+        os.makedirs(work)
+        os.makedirs(logs)
+        cmd = [self.a.tool, "soak", "--azcopy", azcopy, "--work", work, "--logs", logs, "--src",
+               src, "--dst", dst, "--jobs", str(jobs), "--threads", "8", "--prune-every", "25",
+               "--prune-age-s", "5", "--checkpoints", "10", *expect]
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=7200, check=False,
+                           env=dict(os.environ, **env))
+        gauges, fig = {}, {}
+        for line in r.stdout.splitlines():
+            key, _, value = line.partition("=")
+            if key.startswith(("gauge_", "checkpoint_")):
+                gauges[key] = [int(x) for x in value.split()]
+            elif value:
+                fig[key] = float(value)
+        if r.returncode not in (0, 3) or "gauge_end" not in gauges:
+            raise RuntimeError(f"soak {label} failed ({r.returncode}): {r.stderr[-2000:]}")
+        points = [v for k, v in gauges.items() if k.startswith("checkpoint_")]
+        start, end = gauges["gauge_start"], gauges["gauge_end"]
+        # columns: jobs, rss KiB, descriptors, threads, zombie children, disk bytes
+        col = lambda i: [p[i] for p in points]  # noqa: E731
+        rss = col(1)
+        result = dict(jobs=int(fig["jobs"]), wall_s=time.monotonic() - t0,
+                      mismatches=int(fig["mismatches"]), errors=int(fig["errors"]),
+                      removed=int(fig["removed"]), rss_kib_checkpoints=rss,
+                      rss_growth_after_first_tenth=rss[-1] / rss[0] if rss else float("nan"),
+                      fds_start=start[2], fds_max=max(col(2) or [0]), fds_end=end[2],
+                      threads_start=start[3], threads_max=max(col(3) or [0]), threads_end=end[3],
+                      zombies_max=max(col(4) or [0]), zombies_end=end[4],
+                      disk_bytes_max=max(col(5) or [0]), disk_bytes_end=end[5],
+                      errors_text=r.stderr[-1000:])
+        self.record(f"soak/{label}", **result)
+        log(f"soak {label}: {result['jobs']} jobs in {result['wall_s']:.0f} s, "
+            f"{result['mismatches']} mismatches, {result['errors']} errors; RSS {rss} KiB; "
+            f"fds {start[2]} -> max {result['fds_max']} -> {end[2]}; threads {start[3]} -> "
+            f"{end[3]}; zombies at the end {end[4]}; disk max {result['disk_bytes_max']} B")
+        return result
+
+    def part_soak(self):
+        fake = os.path.join(HERE, "..", "tests", "fakes", "fake-azcopy")
+        self.soak_run("fake", fake, {"FAKE_AZCOPY_MODE": "copy-init-exit",
+                                     "FAKE_AZCOPY_SHOW_MODE": "notfound"},
+                      self.a.soak_fake_jobs, self.scratch,
+                      "https://example.invalid/c?sv=2019-12-12&sig=SECRET",
+                      ["--expect-state", "FAILED", "--expect-files", "0", "--expect-bytes", "0"])
+        src = self.tree("src-soak", 5, 10_000)
+        self.soak_run("azcopy", self.a.azcopy, {}, self.a.soak_jobs, src,
+                      self.url(self.container("soak")),
+                      ["--expect-state", "SUCCEEDED", "--expect-files", "5", "--expect-bytes",
+                       "50000"])
+
     def production_tree(self):
         """The project share: 200 files, 421 MB (two of 12 MiB), nested folders."""
         root = os.path.join(self.a.files_dir, "bench-share", "project")
@@ -754,6 +814,23 @@ class Bench:
                     f"{g['median_added_s'] * 1000:.0f} ms; EndOfJob to summary "
                     f"{g['end_of_job_to_summary_ms_median'] or 0:.0f} ms)",
                     f"{g['ratio']:.3f}", g["median_added_s"] <= g["allowed_added_s"])
+        for label, what in (("fake", "fake AzCopy"), ("azcopy", f"AzCopy {self.version}")):
+            g = f.get(f"soak/{label}")
+            if g:
+                flat = (g["rss_growth_after_first_tenth"] <= 1.10
+                        and g["fds_end"] == g["fds_start"]
+                        and g["threads_end"] == g["threads_start"] and g["zombies_end"] == 0)
+                row("one runner for months: memory, descriptors, threads flat; no zombie; "
+                    "every summary as expected", f"{g['jobs']} jobs of {what}, 8 threads",
+                    f"RSS at the first tenth {g['rss_kib_checkpoints'][0] / 1024:.1f} MiB",
+                    f"RSS at the end {g['rss_kib_checkpoints'][-1] / 1024:.1f} MiB; fds "
+                    f"{g['fds_start']}/{g['fds_max']}/{g['fds_end']}, threads "
+                    f"{g['threads_start']}/{g['threads_max']}/{g['threads_end']} "
+                    f"(start/max/end); {g['zombies_end']} zombies; {g['mismatches']} "
+                    f"mismatches, {g['errors']} errors; disk max "
+                    f"{g['disk_bytes_max'] / 1e6:.1f} MB",
+                    f"{g['rss_growth_after_first_tenth']:.3f}",
+                    flat and g["mismatches"] == 0 and g["errors"] == 0)
         g = f.get("cpu_polling_20_jobs")
         if g:
             row("20 jobs polled every 100 ms: <= 5 % of a core", f"{g['polls']} polls",
@@ -812,6 +889,8 @@ def main():
     p.add_argument("--cpu-jobs", type=int, default=20)
     p.add_argument("--cpu-seconds", type=int, default=60)
     p.add_argument("--production-pairs", type=int, default=7)
+    p.add_argument("--soak-fake-jobs", type=int, default=10_000)
+    p.add_argument("--soak-jobs", type=int, default=500)
     p.add_argument("--blob-endpoint", help="the Blob endpoint for Files <-> Blob (the proxy)")
     p.add_argument("--file-endpoint", help="the Azure Files test server's endpoint")
     p.add_argument("--files-dir", help="the Files test server's shares on disk")

@@ -10,10 +10,19 @@
 //   start-latency  --src S --dst D [--runs N]                    start_copy return vs Init
 //   cpu            --src-file F --dst CONTAINER_URL [--jobs N] [--interval-ms N] [--seconds N]
 //                  [--cap-mbps X]                                CPU of polling N running jobs
+//   soak           --src S --dst D [--jobs N] [--threads T] [--prune-every K] [--prune-age-s A]
+//                  [--expect-state S] [--expect-files N] [--expect-bytes N] [--checkpoints C]
+//                                   N jobs started, waited for and checked from T threads of
+//                                   one runner, pruned every K jobs (age A); prints the
+//                                   runner's memory, descriptors, threads, zombie children and
+//                                   disk use at C checkpoints
 // Common options: --azcopy PATH --work DIR (AzCopy's plans and logs) --logs DIR (records).
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -26,6 +35,7 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -390,6 +400,162 @@ int cmd_cpu(const Args& a) {
   return 0;
 }
 
+/// What a long-running runner holds, at one instant.
+struct Gauge {
+  long long jobs = 0;
+  std::int64_t rss_kib = 0;
+  long fds = 0;
+  long threads = 0;
+  long zombies = 0;
+  std::uintmax_t disk_bytes = 0;
+};
+
+long count_entries(const fs::path& dir) {
+  long n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+/// Children of this process that exited and were not reaped.
+long zombie_children() {
+  long n = 0;
+  const std::string self = std::to_string(::getpid());
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    std::ifstream in(it->path() / "stat");
+    std::string text;
+    std::getline(in, text);
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) {
+      continue;
+    }
+    std::istringstream fields(text.substr(close + 1));
+    std::string state;
+    std::string ppid;
+    fields >> state >> ppid;
+    n += state == "Z" && ppid == self ? 1 : 0;
+  }
+  return n;
+}
+
+std::uintmax_t disk_bytes(const std::vector<fs::path>& dirs) {
+  std::uintmax_t total = 0;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code size_ec;
+      if (it->is_regular_file(size_ec)) {
+        const auto size = it->file_size(size_ec);
+        total += size_ec ? 0 : size;
+      }
+    }
+  }
+  return total;
+}
+
+Gauge gauge(long long jobs, const std::vector<fs::path>& dirs) {
+  return Gauge{jobs,
+               proc_status_kib("VmRSS"),
+               count_entries("/proc/self/fd"),
+               static_cast<long>(count_entries("/proc/self/task")),
+               zombie_children(),
+               disk_bytes(dirs)};
+}
+
+void print_gauge(const std::string& key, const Gauge& g) {
+  std::cout << key << "=" << g.jobs << " " << g.rss_kib << " " << g.fds << " " << g.threads << " "
+            << g.zombies << " " << g.disk_bytes << std::endl;
+}
+
+/// One runner, many short jobs from several threads: each started, waited for, its summary
+/// checked against what is expected, and the ended jobs pruned as they go.
+int cmd_soak(const Args& a) {
+  AzCopyRunner runner = make_runner(a);
+  const long long jobs = a.num("jobs", 500);
+  const long long threads = a.num("threads", 8);
+  const long long prune_every = std::max(1LL, a.num("prune-every", 25));
+  const std::chrono::seconds prune_age(a.num("prune-age-s", 30));
+  const long long checkpoints = std::max(1LL, a.num("checkpoints", 10));
+  const std::string expect_state = a.get("expect-state", "SUCCEEDED");
+  const long long expect_files = a.num("expect-files", -1);
+  const long long expect_bytes = a.num("expect-bytes", -1);
+  const std::vector<fs::path> dirs{a.get("work"), a.get("logs")};
+  const CopyOptions options = upload_options(a);
+  std::atomic<long long> next{0};
+  std::atomic<long long> done{0};
+  std::atomic<long long> mismatches{0};
+  std::atomic<long long> errors{0};
+  std::atomic<long long> removed{0};
+  std::atomic<std::uintmax_t> disk_max{0};
+  std::mutex out_mutex;
+  const auto report = [&](const std::string& what) {
+    std::lock_guard lock(out_mutex);
+    std::cerr << what << "\n";
+  };
+  print_gauge("gauge_start", gauge(0, dirs));
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto work = [&] {
+    for (long long i = next++; i < jobs; i = next++) {
+      try {
+        const AzCopyJobRef ref = runner.start_copy(a.get("src"), a.get("dst"), options);
+        azcopy_runner::WaitOptions w;
+        w.interval = 100ms;
+        w.timeout = 10min;
+        const AzCopySummary s = runner.wait(ref.job_id, w);
+        if (to_string(s.state) != expect_state ||
+            (expect_files >= 0 && s.files_transferred != expect_files) ||
+            (expect_bytes >= 0 && s.bytes_transferred != expect_bytes)) {
+          if (mismatches++ < 5) {
+            report("mismatch: job " + ref.job_id + " " + std::string(to_string(s.state)) + " " +
+                   std::to_string(s.files_transferred) + " files " +
+                   std::to_string(s.bytes_transferred) + " bytes");
+          }
+        }
+      } catch (const std::exception& e) {
+        if (errors++ < 5) {
+          report(std::string("error: ") + e.what());
+        }
+      }
+      const long long d = ++done;
+      if (d % prune_every == 0) {
+        removed += static_cast<long long>(runner.prune(prune_age).removed_jobs.size());
+      }
+      if (d % std::max(1LL, jobs / checkpoints) == 0) {
+        const Gauge g = gauge(d, dirs);
+        disk_max = std::max<std::uintmax_t>(disk_max, g.disk_bytes);
+        std::lock_guard lock(out_mutex);
+        print_gauge("checkpoint_" + std::to_string(d), g);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (long long t = 0; t < threads; ++t) {
+    pool.emplace_back(work);
+  }
+  for (auto& t : pool) {
+    t.join();
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // AzCopy exits up to a 2-second tick after its summary: prune until every job is gone.
+  const auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (true) {
+    removed += static_cast<long long>(runner.prune(0s).removed_jobs.size());
+    if (removed >= done || std::chrono::steady_clock::now() >= give_up) {
+      break;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  std::this_thread::sleep_for(200ms);
+  print_gauge("gauge_end", gauge(done, dirs));
+  std::cout << "jobs=" << done << "\nthreads=" << threads << "\nwall_s=" << wall
+            << "\nmismatches=" << mismatches << "\nerrors=" << errors << "\nremoved=" << removed
+            << "\ndisk_bytes_max=" << disk_max << "\n";
+  return mismatches == 0 && errors == 0 ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -418,6 +584,9 @@ int main(int argc, char** argv) {
     }
     if (mode == "cpu") {
       return cmd_cpu(a);
+    }
+    if (mode == "soak") {
+      return cmd_soak(a);
     }
     std::cerr << "unknown mode " << mode << "\n";
     return 2;

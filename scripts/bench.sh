@@ -13,7 +13,7 @@
 #   4. stops the storage and every AzCopy it started.
 #
 # Usage: scripts/bench.sh [--parts LIST] [--quick] [--no-setup] [--no-build] [--no-netns]
-#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,production
+#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,soak,production
 #                 (default: all; the data is always made or reused)
 #   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
 #                 a smoke run, not figures to quote
@@ -29,7 +29,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AZCOPY_RUNNER_ROOT"
 
 orig_args=("$@")
-parts="gbench,baseline,memory,start,upload,cpu,production"
+parts="gbench,baseline,memory,start,upload,cpu,soak,production"
 quick=0
 setup=1
 build=1
@@ -104,7 +104,7 @@ endpoint() { sed -n "s/^$1=//p" "$storage/endpoints.env"; }
 
 extra=()
 if [[ "$quick" -eq 1 ]]; then
-  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20 --production-pairs 3)
+  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20 --production-pairs 3 --soak-fake-jobs 1000 --soak-jobs 100)
 fi
 log "results in $results"
 python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \

@@ -450,6 +450,72 @@ TEST_F(WatchedRun, AWatchedChildThatHangsIsKilledAtTheTimeout) {
   expect_no_process_left();
 }
 
+/// Entries of /proc/self/fd (this process's open descriptors, the directory's own included).
+long open_descriptors() {
+  return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator());
+}
+
+/// Children of this process that exited and were not reaped yet.
+long zombie_children() {
+  long n = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;  // not a process (e.g. /proc/net/stat is a directory)
+    }
+    const std::string text = read_binary(entry.path() / "stat");
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) {
+      continue;
+    }
+    std::istringstream in(text.substr(close + 1));
+    char state = '?';
+    long ppid = 0;
+    in >> state >> ppid;
+    n += state == 'Z' && ppid == ::getpid() ? 1 : 0;
+  }
+  return n;
+}
+
+// A launcher that runs for months keeps a bounded state: once 1,100 detached children have
+// exited, their exits are kept for the last 1,024 only, no descriptor is left per child and
+// every child is reaped.
+TEST_F(WatchedRun, TheDefaultLauncherKeepsTheLast1024ExitsAndNothingPerChild) {
+  const long fds_before = open_descriptors();
+  DetachedSpec spec;
+  spec.process.executable = "/bin/sh";
+  spec.process.args = {"-c", "exit 3"};
+  spec.process.env = {{"FAKE_AZCOPY_MARKER", marker_}};
+  spec.stdout_path = (dir_.path() / "out.log").string();
+  spec.stderr_path = (dir_.path() / "err.log").string();
+  spec.stdin_fifo = (dir_.path() / "stdin.fifo").string();
+  constexpr int kChildren = 1100;
+  std::vector<ProcessIdentity> children;
+  children.reserve(kChildren);
+  for (int i = 0; i < kChildren; ++i) {
+    children.push_back(launcher_->spawn_detached(spec));
+  }
+  for (const auto& who : children) {
+    ASSERT_TRUE(launcher_->wait_for_exit(who, 10s)) << "pid " << who.pid;
+  }
+  const auto deadline = Clock::now() + 10s;
+  while (zombie_children() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(zombie_children(), 0);
+  int remembered = 0;
+  for (const auto& who : children) {
+    if (const auto status = launcher_->try_reap(who)) {
+      EXPECT_EQ(status->exit_code, 3);
+      ++remembered;
+    }
+    EXPECT_EQ(launcher_->probe(who), Liveness::Dead);
+  }
+  EXPECT_EQ(remembered, 1024);
+  EXPECT_EQ(open_descriptors(), fds_before);
+}
+
 TEST_F(WatchedRun, AMissingExecutableIsAStartErrorAndLeavesNoZombie) {
   const std::string path = (dir_.path() / "no-such-azcopy").string();
   ProcessSpec spec;
