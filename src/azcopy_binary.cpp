@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <sstream>
 
 // Boost 1.81's v2 headers miss these includes when BOOST_PROCESS_USE_STD_FS is defined.
 #include <boost/optional.hpp>
@@ -20,6 +20,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "fd.hpp"
+#include "record.hpp"
 
 namespace azcopy_runner::detail {
 namespace fs = std::filesystem;
@@ -127,7 +128,8 @@ std::optional<std::string> AzCopyBinary::cached_version(const std::string& key) 
   if (key.empty()) {
     return std::nullopt;
   }
-  std::ifstream in(version_cache());
+  constexpr std::size_t kCacheBytes = std::size_t{1} << 20;
+  std::istringstream in(read_tail(version_cache(), kCacheBytes).value_or(""));  // ours only
   for (std::string line; std::getline(in, line);) {
     const auto tab = line.rfind('\t');
     if (tab != std::string::npos && line.substr(0, tab) == key) {
@@ -141,7 +143,8 @@ void AzCopyBinary::remember_version(const std::string& key, const std::string& v
   if (key.empty() || key.find('\n') != std::string::npos) {
     return;
   }
-  UniqueFd fd(::open(version_cache().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(version_cache().c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd) {
     const std::string line = key + "\t" + version + "\n";
     [[maybe_unused]] const auto n = ::write(fd.get(), line.data(), line.size());

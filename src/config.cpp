@@ -4,8 +4,6 @@
 
 #include "dirs.hpp"
 
-#include <unistd.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace azcopy_runner {
 namespace {
@@ -50,9 +49,7 @@ RunnerConfig RunnerConfig::from_env() {
     config.azcopy_path = *path;
   }
   if (auto dir = env("AZCOPY_WORK_DIR")) {
-    config.work_dir = *dir;
-  } else if (!detail::make_private_dir(config.work_dir)) {
-    config.work_dir = "/tmp/.azcopy";
+    config.work_dir = *dir;  // else the default: the runner picks its first usable candidate
   }
   if (auto dir = env("AZCOPY_LOG_DIR")) {
     config.log_dir = *dir;
@@ -71,6 +68,25 @@ RunnerConfig RunnerConfig::from_env() {
   }
   return config;
 }
+
+namespace detail {
+
+std::vector<std::filesystem::path> default_work_dirs() {
+  std::vector<std::filesystem::path> dirs{"/app/.azcopy", "/tmp/.azcopy"};
+  if (auto runtime = env("XDG_RUNTIME_DIR")) {
+    dirs.push_back(std::filesystem::path(*runtime) / "azcopy-runner");
+  }
+  if (auto home = env("HOME")) {
+    dirs.push_back(std::filesystem::path(*home) / ".azcopy-runner");
+  }
+  return dirs;
+}
+
+bool is_default_work_dir(const std::filesystem::path& work_dir) {
+  return work_dir == "/app/.azcopy" || work_dir == "/tmp/.azcopy";
+}
+
+}  // namespace detail
 
 std::string RunnerConfig::effective_log_dir() const {
   if (!log_dir.empty()) {

@@ -1,14 +1,43 @@
 // SPDX-License-Identifier: MIT
-// Internal: the one check that a directory is usable by the runner (issue 12 will make it
-// refuse directories that another user controls).
+// Internal: the directories the runner uses, checked so that no other local user controls them
+// (issue 12): the check itself, the making of private directories, and the default work dir's
+// candidates.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace azcopy_runner::detail {
 
-/// Creates a directory (and parents) with mode 0700; returns false when it is not usable (not a
-/// directory, or not writable and searchable by us).
-bool make_private_dir(const std::filesystem::path& dir);
+/// Why @p dir is not a directory that only this user controls, or "" when it is: a real
+/// directory (not a symbolic link), owned by the effective uid, not writable by its group or
+/// others, writable and searchable by us; and every directory above it owned by root or the
+/// effective uid and not writable by group or others unless sticky (as /tmp): the lstat check
+/// of OpenSSH and systemd. Whoever controls a directory can replace every file in it.
+std::string untrusted_dir_reason(const std::filesystem::path& dir);
+
+/// Why the file of @p st (an fstat or lstat of it) cannot be trusted, or "" when it can: a
+/// regular file owned by the effective uid and not writable by group or others. A file that
+/// fails is ignored where it is read (records, AzCopy's output, the version cache).
+std::string untrusted_file_reason(const struct stat& st);
+
+/// Creates @p dir where missing (each missing component with mode 0700), then checks it with
+/// untrusted_dir_reason(). Returns "" when it is usable, else why not.
+std::string make_private_dir(const std::filesystem::path& dir);
+
+/// Creates @p dir, which must not exist yet (mode 0700: a name nobody could have made first),
+/// and checks it. Returns "" when it is usable, else why not.
+std::string make_new_private_dir(const std::filesystem::path& dir);
+
+/// The default work dir's candidates, in order: /app/.azcopy, /tmp/.azcopy, then directories
+/// only this user can own: $XDG_RUNTIME_DIR/azcopy-runner and $HOME/.azcopy-runner when those
+/// variables are set (config.cpp: the one place that reads the environment).
+std::vector<std::filesystem::path> default_work_dirs();
+
+/// Whether @p work_dir is one of the first two defaults (not a directory given explicitly).
+bool is_default_work_dir(const std::filesystem::path& work_dir);
 
 }  // namespace azcopy_runner::detail

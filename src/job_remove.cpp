@@ -69,21 +69,10 @@ std::size_t remove_matching(const std::string& folder, const Match& matches, spd
 
 /// AzCopy's files of @p job_id, as `azcopy jobs rm` chooses them: in the plan folder, the
 /// names holding the id and ".steV"; in the log folder, those holding the id and ending in
-/// ".log" (the job log and the scanning log). When AzCopy keeps its default folders (the work
-/// dir could not be made), `azcopy jobs rm` itself removes them. Returns how many were removed
-/// (at least 1 when `jobs rm` said it removed some).
+/// ".log" (the job log and the scanning log). Returns how many were removed.
 std::size_t remove_azcopy_files(RunnerCore& core, const std::string& job_id) {
   const std::string plans = core.azcopy_plan_location();
   const std::string logs = core.azcopy_log_location();
-  if (plans.empty() || logs.empty()) {
-    ProcessSpec spec;
-    spec.executable = core.azcopy.path();
-    spec.args = {"jobs", "rm", job_id, "--log-level=NONE", "--skip-version-check"};
-    spec.env = core.child_env;
-    const RunResult r =
-        core.launcher->run(spec, core.config.command_timeout, core.config.max_command_output);
-    return r.exit && r.exit->signal == 0 && r.exit->exit_code == 0 ? 1 : 0;
-  }
   std::size_t removed = remove_matching(
       plans,
       [&](const std::string& name) {

@@ -32,19 +32,27 @@ std::string check_job_id(std::string_view job_id) {
 
 JobStore::JobStore(fs::path wanted_root, std::shared_ptr<spdlog::logger> log)
     : root_(std::move(wanted_root)), log_(std::move(log)) {
-  if (!make_private_dir(root_)) {
-    const fs::path fallback =
-        fs::temp_directory_path() / ("azcopy-runner-" + std::to_string(::getuid()));
-    log_->warn("log dir {} is not writable; using {}", root_.string(), fallback.string());
-    root_ = fallback;
-    if (!make_private_dir(root_)) {
-      log_->warn("fallback log dir {} is not writable either", root_.string());
-    }
+  if (const std::string why = make_private_dir(root_); !why.empty()) {
+    throw AzCopyStartError("log dir " + root_.string() + " is not usable: " + why,
+                           ErrorContext{{}, root_.string(), {}});
   }
 }
 
 std::optional<JobRecord> JobStore::load(const std::string& job_id) const {
-  return load_record(root_, job_id);
+  auto record = load_record(root_, job_id);
+  if (!record) {
+    // A record someone else could have written is ignored: say so (a missing one is normal).
+    const fs::path file = root_ / job_id / "record.json";
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) == 0) {
+      if (const std::string why = S_ISLNK(st.st_mode) ? std::string("it is a symbolic link")
+                                                      : untrusted_file_reason(st);
+          !why.empty()) {
+        log_->warn("job {}: record {} ignored: {}", job_id, file.string(), why);
+      }
+    }
+  }
+  return record;
 }
 
 void JobStore::save(const JobRecord& record) {
@@ -93,13 +101,13 @@ fs::path JobStore::make_start_dir() const {
   fs::path staging = root_ / (std::string(kStagingPrefix) + random_hex(8));
   // AzCopy's job id is read from its stdout file: on a full disk it would never arrive.
   const bool room = free_bytes(root_) >= kMinFreeBytes;
-  if (room && make_private_dir(staging)) {
+  if (room && make_new_private_dir(staging).empty()) {
     return staging;
   }
   fs::path dir = fs::temp_directory_path() / ("azcopy-runner-" + random_hex(8));
   log_->warn("{} {}; AzCopy's output goes to {}", staging.string(),
              room ? "cannot be created" : "is on a full file system", dir.string());
-  if (!make_private_dir(dir)) {
+  if (!make_new_private_dir(dir).empty()) {
     throw AzCopyStartError("cannot create a directory for AzCopy's output under " + root_.string() +
                                " or " + dir.parent_path().string(),
                            ErrorContext{{}, root_.string(), {}});

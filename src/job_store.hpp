@@ -30,8 +30,9 @@ using RecordIdentity = std::array<std::int64_t, 4>;
 
 class JobStore {
  public:
-  /// Makes @p wanted_root (0700); when that fails, uses `$TMPDIR/azcopy-runner-<uid>` and warns.
-  JobStore(std::filesystem::path wanted_root, std::shared_ptr<spdlog::logger> log);
+  /// Makes and checks @p root (dirs.hpp).
+  /// @throws AzCopyStartError naming it and why when it is not usable.
+  JobStore(std::filesystem::path root, std::shared_ptr<spdlog::logger> log);
 
   /// The log root: one directory per job.
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }

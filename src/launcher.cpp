@@ -141,9 +141,22 @@ class SpawnSetup {
   bool actions_ok_ = false;
 };
 
+/// The shell that gives every child umask 077 and then becomes the program (exec: the same pid
+/// and start time): posix_spawn cannot set a umask, and the caller's umask (often 022) would
+/// leave AzCopy's plans and logs readable by others wherever the work dir lets them be reached.
+/// The program and its arguments are passed as arguments, never inside the script.
+constexpr const char* kUmaskShell = "/bin/sh";
+constexpr const char* kUmaskScript = R"(umask 077 && exec "$0" "$@")";
+
 /// Starts spec.executable (an absolute path: no PATH search) detached from us in its own
-/// session; returns the pid. Nothing is buffered twice: no code of ours runs in the child.
+/// session, with umask 077; returns the pid. Nothing is buffered twice: no code of ours runs
+/// in the child.
 pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
+  // The shell would report a program it cannot execute only on its stderr: said here instead.
+  if (::access(spec.executable.c_str(), X_OK) != 0) {
+    throw AzCopyStartError("cannot start " + spec.executable + ": " + detail::errno_text(errno),
+                           ErrorContext{});
+  }
   const std::vector<std::string> env = child_environment(spec.env);
   std::vector<char*> envp;
   envp.reserve(env.size() + 1);
@@ -151,10 +164,17 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
     envp.push_back(const_cast<char*>(e.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   envp.push_back(nullptr);
+  // As posix_spawn would, a name without '/' is a path in the current directory: the shell
+  // must not search PATH for it.
+  const std::string program =
+      spec.executable.find('/') == std::string::npos ? "./" + spec.executable : spec.executable;
   std::vector<char*> argv;
-  argv.reserve(spec.args.size() + 2);
+  argv.reserve(spec.args.size() + 5);
+  argv.push_back(const_cast<char*>(kUmaskShell));   // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  argv.push_back(const_cast<char*>("-c"));          // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  argv.push_back(const_cast<char*>(kUmaskScript));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   argv.push_back(
-      const_cast<char*>(spec.executable.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      const_cast<char*>(program.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   for (const auto& a : spec.args) {
     argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
@@ -164,12 +184,12 @@ pid_t launch(const ProcessSpec& spec, int in_fd, int out_fd, int err_fd) {
   int rc = setup.prepare(in_fd, out_fd, err_fd);
   pid_t pid = -1;
   if (rc == 0) {
-    rc = ::posix_spawn(&pid, spec.executable.c_str(), setup.actions(), setup.attr(), argv.data(),
-                       envp.data());
+    rc = ::posix_spawn(&pid, kUmaskShell, setup.actions(), setup.attr(), argv.data(), envp.data());
   }
   if (rc != 0) {
     // glibc reaps a child that failed to exec before it returns the error: no zombie.
-    throw AzCopyStartError("cannot start " + spec.executable + ": " + detail::errno_text(rc),
+    throw AzCopyStartError("cannot start " + spec.executable + " (through " +
+                               std::string(kUmaskShell) + "): " + detail::errno_text(rc),
                            ErrorContext{});
   }
   return pid;

@@ -6,14 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirs.hpp"
 #include "fd.hpp"
 
 namespace azcopy_runner::detail {
 
 MappedFile::MappedFile(const std::filesystem::path& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !untrusted_file_reason(st).empty() || st.st_size <= 0) {
     return;
   }
   const auto size = static_cast<std::size_t>(st.st_size);

@@ -12,7 +12,8 @@ namespace azcopy_runner::detail {
 class MappedFile {
  public:
   /// Maps @p file as it is now (a file that grows later keeps this size here). A missing,
-  /// empty or unreadable file, or a symlink, gives an empty view.
+  /// empty or unreadable file, a symlink, or a file another user could have written
+  /// (untrusted_file_reason()) gives an empty view.
   explicit MappedFile(const std::filesystem::path& file);
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "azcopy_runner/parse.hpp"
+#include "dirs.hpp"
 #include "fd.hpp"
 #include "json_io.hpp"
 
@@ -123,12 +124,12 @@ std::optional<JobRecord> load_record(const std::filesystem::path& root, std::str
 }
 
 std::optional<std::string> read_tail(const std::filesystem::path& file, std::size_t max_bytes) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd) {
     return std::nullopt;
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0 || !untrusted_file_reason(st).empty()) {
     return std::nullopt;
   }
   const auto size = static_cast<std::size_t>(st.st_size);

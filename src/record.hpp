@@ -55,7 +55,9 @@ std::string write_record(const JobRecord& record);
 /// Loads <root>/<job_id>/record.json; std::nullopt when missing or unreadable.
 std::optional<JobRecord> load_record(const std::filesystem::path& root, std::string_view job_id);
 
-/// Reads at most @p max_bytes from the end of a file (the whole file when smaller).
+/// Reads at most @p max_bytes from the end of a file (the whole file when smaller);
+/// std::nullopt when it is missing, a symlink, or a file another user could have written
+/// (untrusted_file_reason(): not ours, or writable by group or others).
 std::optional<std::string> read_tail(const std::filesystem::path& file, std::size_t max_bytes);
 
 }  // namespace azcopy_runner::detail

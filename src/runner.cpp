@@ -181,7 +181,10 @@ class AzCopyRunner::Impl {
       fresh.ref.environment = detail::safe_environment(core_.child_env);
       fresh.ref.command = {redact(core_.config.azcopy_path), "jobs", "resume", job_id};
       const fs::path dir = core_.store.root() / job_id;
-      detail::make_private_dir(dir);
+      if (const std::string why = detail::make_private_dir(dir); !why.empty()) {
+        throw AzCopyStartError("cannot make the job's directory " + dir.string() + ": " + why,
+                               ErrorContext{job_id, core_.store.root().string(), {}});
+      }
       fresh.ref.log_dir = dir.string();
       record = fresh;
     }

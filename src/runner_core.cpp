@@ -4,12 +4,14 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <limits>
 #include <random>
 #include <thread>
 
+#include "azcopy_runner/errors.hpp"
 #include "dirs.hpp"
 #include "record.hpp"
 
@@ -25,16 +27,45 @@ std::shared_ptr<spdlog::logger> logger_or_null(std::shared_ptr<spdlog::logger> l
                                                    std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-/// AzCopy's environment: its logs and plans in the work dir (when it can be made), then the
-/// configured extra variables.
-std::map<std::string, std::string> child_env_of(const RunnerConfig& config, spdlog::logger& log) {
-  std::map<std::string, std::string> env;
-  if (make_private_dir(config.work_dir)) {
-    env["AZCOPY_LOG_LOCATION"] = config.work_dir;
-    env["AZCOPY_JOB_PLAN_LOCATION"] = config.work_dir;
-  } else {
-    log.warn("work dir {} is not writable: AzCopy keeps its default locations", config.work_dir);
+/// The work dir in use: the configured one when it was given explicitly (an error naming it and
+/// why when it is not usable); else the first usable default (dirs.hpp), each one skipped
+/// warned about.
+std::string choose_work_dir(const RunnerConfig& config, spdlog::logger& log) {
+  if (!is_default_work_dir(config.work_dir)) {
+    if (const std::string why = make_private_dir(config.work_dir); !why.empty()) {
+      throw AzCopyStartError("work dir " + config.work_dir + " is not usable: " + why,
+                             ErrorContext{{}, config.work_dir, {}});
+    }
+    return config.work_dir;
   }
+  std::vector<fs::path> candidates = default_work_dirs();
+  // The configured default first (/tmp/.azcopy may be given to skip /app/.azcopy).
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [&](const fs::path& c) { return c == config.work_dir; });
+  std::string refused;
+  for (const fs::path& candidate : candidates) {
+    const std::string why = make_private_dir(candidate);
+    if (why.empty()) {
+      return candidate.string();
+    }
+    log.warn("default work dir {} skipped: {}", candidate.string(), why);
+    refused += "; " + candidate.string() + ": " + why;
+  }
+  throw AzCopyStartError(
+      "no usable work dir: none was given and every default was refused" + refused, ErrorContext{});
+}
+
+RunnerConfig settled(RunnerConfig config, spdlog::logger& log) {
+  config.work_dir = choose_work_dir(config, log);
+  return config;
+}
+
+/// AzCopy's environment: its logs and plans in the work dir, then the configured extra
+/// variables.
+std::map<std::string, std::string> child_env_of(const RunnerConfig& config) {
+  std::map<std::string, std::string> env;
+  env["AZCOPY_LOG_LOCATION"] = config.work_dir;
+  env["AZCOPY_JOB_PLAN_LOCATION"] = config.work_dir;
   for (const auto& [key, value] : config.extra_env) {
     env[key] = value;
   }
@@ -45,10 +76,10 @@ std::map<std::string, std::string> child_env_of(const RunnerConfig& config, spdl
 
 RunnerCore::RunnerCore(RunnerConfig config_in, std::shared_ptr<ProcessLauncher> launcher_in,
                        std::shared_ptr<spdlog::logger> logger)
-    : config(std::move(config_in)),
+    : log(logger_or_null(std::move(logger))),
+      config(settled(std::move(config_in), *log)),
       launcher(launcher_in ? std::move(launcher_in) : make_default_launcher()),
-      log(logger_or_null(std::move(logger))),
-      child_env(child_env_of(config, *log)),
+      child_env(child_env_of(config)),
       store(config.effective_log_dir(), log),
       azcopy(config.azcopy_path, launcher, child_env, config.command_timeout, store.root(), log) {}
 

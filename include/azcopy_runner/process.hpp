@@ -119,7 +119,8 @@ class ProcessLauncher {
 };
 
 /// The production launcher (posix_spawn in a new session, descriptor hygiene, a reaper thread,
-/// pidfd waits).
+/// pidfd waits). Every child runs with umask 077: it is started through /bin/sh, which sets
+/// the umask and execs the program (the same pid and start time).
 [[nodiscard]] std::shared_ptr<ProcessLauncher> make_default_launcher();
 
 }  // namespace azcopy_runner

@@ -63,6 +63,8 @@ class AzCopyRunner {
   /// @param launcher the process seam; nullptr: make_default_launcher().
   /// @param logger   where the runner logs; nullptr: a private logger that discards everything.
   ///                 The library never registers a global spdlog logger.
+  /// @throws AzCopyStartError when the work dir or the log dir given in @p config is not
+  ///         usable (see RunnerConfig::work_dir), or when no default work dir is.
   explicit AzCopyRunner(RunnerConfig config, std::shared_ptr<ProcessLauncher> launcher = nullptr,
                         std::shared_ptr<spdlog::logger> logger = nullptr);
   ~AzCopyRunner();

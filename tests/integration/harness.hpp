@@ -142,6 +142,8 @@ class TempDir {
   explicit TempDir(const std::string& prefix)
       : path_(fs::temp_directory_path() / unique_name("azr-" + prefix)) {
     fs::create_directories(path_);
+    // Private whatever the umask: the runner refuses a work dir below a group-writable one.
+    fs::permissions(path_, fs::perms::owner_all);
   }
   ~TempDir() {
     std::error_code ec;

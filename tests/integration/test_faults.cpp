@@ -178,34 +178,6 @@ TEST_F(Faults, CancelOfAnOrphanedPlanEndsCanceled) {
   EXPECT_EQ(runner_->get_summary(p.job_id).state, AzCopyJobState::Canceled);
 }
 
-TEST_F(Faults, AnUnwritableWorkDirDegradesAndTheJobStillRuns) {
-  RunnerConfig c = config_;
-  c.work_dir = "/proc/azcopy-runner-cannot-write-here";
-  AzCopyRunner degraded(c);
-  TempDir src("nowork");
-  const Tree tree = make_tree(src.path(), 3, 1'000);
-  const AzCopyJobRef ref =
-      degraded.start_copy(src.path().string(), url(container("nowork")), upload());
-  EXPECT_FALSE(ref.environment.contains("AZCOPY_JOB_PLAN_LOCATION"));
-  const AzCopySummary s = degraded.wait(ref.job_id, 120s, 100ms);
-  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
-  EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
-}
-
-TEST_F(Faults, AnUnwritableLogDirFallsBackAndTheJobStillRuns) {
-  RunnerConfig c = config_;
-  c.log_dir = "/proc/azcopy-runner-cannot-write-here";
-  AzCopyRunner degraded(c);
-  TempDir src("nolog");
-  const Tree tree = make_tree(src.path(), 3, 1'000);
-  const AzCopyJobRef ref =
-      degraded.start_copy(src.path().string(), url(container("nolog")), upload());
-  EXPECT_THAT(ref.log_dir, Not(HasSubstr("/proc/")));
-  const AzCopySummary s = degraded.wait(ref.job_id, 120s, 100ms);
-  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
-  EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
-}
-
 TEST_F(Faults, AFullLogDiskDegradesAndTheJobStillRuns) {
   // A 256 KiB tmpfs, filled up: no record, no output file can be written there.
   const fs::path mnt = dir_.path() / "full";

@@ -2,8 +2,10 @@
 // The runner against the real AzCopy and Azurite (see harness.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -219,6 +221,34 @@ TEST_F(RealAzCopy, PollFromOwnOutputAndFromJobsShowAgree) {
     }
     expect_same_figures(fast, slow.poll(ref.job_id));
   }
+}
+
+// Under the usual umask 022 AzCopy would create its plan and log 0644: every process the runner
+// starts gets umask 077, so nothing of a job is readable or writable by group or others, even
+// where the work dir lets them reach it.
+TEST_F(RealAzCopy, EveryFileAzCopyAndTheRunnerWriteForAJobIsPrivate) {
+  const mode_t caller_umask = ::umask(022);
+  TempDir src("private");
+  make_tree(src.path(), 3, 1'000);
+  const AzCopySummary s = copy_and_wait(src.path().string(), url(container("private")), upload());
+  ::umask(caller_umask);
+  ASSERT_EQ(s.state, AzCopyJobState::Succeeded);
+  std::vector<std::string> seen;
+  for (const fs::path& root : {fs::path(config_.work_dir), fs::path(config_.log_dir)}) {
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      const fs::perms p = entry.symlink_status().permissions();
+      seen.push_back(entry.path().filename().string());
+      EXPECT_EQ(p & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
+          << entry.path() << " is open to group or others";
+    }
+  }
+  const auto has = [&](const std::string& part) {
+    return std::any_of(seen.begin(), seen.end(),
+                       [&](const std::string& n) { return n.find(part) != std::string::npos; });
+  };
+  EXPECT_TRUE(has(".steV")) << "no plan file was checked";
+  EXPECT_TRUE(has(s.job_id + ".log")) << "no AzCopy log was checked";
+  EXPECT_TRUE(has("record.json") && has("stdout.log") && has("stdin.fifo"));
 }
 
 TEST_F(RealAzCopy, UnknownJobIsNotFound) {

@@ -567,7 +567,9 @@ Commands:
 Global options (accepted before or after the command):
   --json           print exactly one JSON object on stdout, errors included
   --work-dir D     AzCopy's directory for logs and job plans (env AZCOPY_WORK_DIR;
-                   default /app/.azcopy, else /tmp/.azcopy)
+                   default: the first usable of /app/.azcopy, /tmp/.azcopy,
+                   $XDG_RUNTIME_DIR/azcopy-runner, $HOME/.azcopy-runner); it must be a real
+                   directory of this user not writable by others, or it is refused (exit 7)
   --log-dir D      the runner's per-job records (env AZCOPY_LOG_DIR; default <work-dir>/runner)
   --azcopy PATH    the AzCopy executable (env AZCOPY_PATH; default 'azcopy' on PATH)
   -v, --verbose    log what the runner does to stderr (-vv: more)
