@@ -10,6 +10,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "job_store.hpp"
+#include "jobs_show.hpp"
 #include "observe.hpp"
 #include "runner_core.hpp"
 
@@ -21,9 +22,6 @@ namespace {
 /// A staging directory or a `jobs show` scratch file is abandoned once it is this much older
 /// than the bound of what made it (the start timeout, the command timeout).
 constexpr std::chrono::minutes kAbandonSlack{1};
-
-/// The name of a `jobs show` scratch file starts with this (jobs_show.cpp).
-constexpr std::string_view kScratchPrefix = ".azcopy-runner-jobs-show-";
 
 /// Throws when @p record's process is alive, or may be (another host, no recorded end).
 void refuse_if_running(RunnerCore& core, const JobRecord& record) {
@@ -190,8 +188,8 @@ bool prune_job(RunnerCore& core, const std::string& job_id, TimePoint cutoff) {
 /// what made it could have run; true if so. Any other entry is left.
 bool prune_leftover(const RunnerCore& core, const fs::path& path, TimePoint now) {
   const std::string name = path.filename().string();
-  const bool staging = name.starts_with(".starting-");
-  if (!staging && !name.starts_with(kScratchPrefix)) {
+  const bool staging = name.starts_with(kStagingPrefix);
+  if (!staging && !name.starts_with(kJobsShowScratchPrefix)) {
     return false;
   }
   const auto bound = (staging ? core.config.start_timeout : core.config.command_timeout) +

@@ -16,10 +16,6 @@
 namespace azcopy_runner::detail {
 namespace fs = std::filesystem;
 
-namespace {
-constexpr std::string_view kStagingPrefix = ".starting-";
-}  // namespace
-
 std::string check_job_id(std::string_view job_id) {
   if (!is_valid_job_id(job_id)) {
     throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) +

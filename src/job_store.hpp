@@ -28,6 +28,9 @@ std::string check_job_id(std::string_view job_id);
 /// The (inode, size, mtime s, mtime ns) of a record file: it changes when the record does.
 using RecordIdentity = std::array<std::int64_t, 4>;
 
+/// The name of a staging directory (make_start_dir()) starts with this.
+inline constexpr std::string_view kStagingPrefix = ".starting-";
+
 class JobStore {
  public:
   /// Makes and checks @p root (dirs.hpp).

@@ -59,7 +59,7 @@ JobsShow run_jobs_show(RunnerCore& core, const std::string& job_id, bool stop_ea
   const bool root_has_room = free_bytes(root) >= kMinFreeBytes;
   const fs::path scratch = root_has_room ? root : fs::temp_directory_path();
   TempFile out_file(root_has_room || free_bytes(scratch) >= kMinFreeBytes
-                        ? scratch / (".azcopy-runner-jobs-show-" + random_hex(8) + ".json")
+                        ? scratch / (std::string(kJobsShowScratchPrefix) + random_hex(8) + ".json")
                         : fs::path());
   if (out_file.created()) {
     spec.stdout_file = out_file.path().string();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "azcopy_runner/process.hpp"
 #include "parse_detail.hpp"
@@ -10,6 +11,10 @@
 namespace azcopy_runner::detail {
 
 struct RunnerCore;
+
+/// The name of the scratch file a `jobs show` writes its output to, in the log root, starts
+/// with this (prune() removes those a crashed runner left).
+inline constexpr std::string_view kJobsShowScratchPrefix = ".azcopy-runner-jobs-show-";
 
 /// What one `azcopy jobs show` said.
 struct JobsShow {
