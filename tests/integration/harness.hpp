@@ -3,9 +3,11 @@
 // through AZCOPY_RUNNER_TEST_AZCOPY, AZURITE_PORT and AZCOPY_RUNNER_TEST_AZURITE_CTL.
 #pragma once
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -210,6 +212,28 @@ inline std::string slurp(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+/// What a /proc file of another process reads; "" when it cannot be opened, and what was read
+/// before an error. Not an ifstream: the process may exit between the open and the read, which
+/// then fails with ESRCH, and libstdc++'s filebuf throws that out of an istreambuf_iterator
+/// (seen in CI: it escaped from a TearDown under ASan).
+inline std::string read_proc(const fs::path& p) {
+  std::string out;
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return out;
+  }
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) {
+      break;
+    }
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 /// Concatenated content of every file below @p root (to grep for secrets).
 inline std::vector<std::pair<fs::path, std::string>> all_files(const fs::path& root) {
   std::vector<std::pair<fs::path, std::string>> files;
@@ -228,8 +252,7 @@ inline std::vector<std::pair<fs::path, std::string>> all_files(const fs::path& r
 
 /// State letter of /proc/<pid>/stat, or '-' when the process does not exist.
 inline char proc_state(std::int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_proc("/proc/" + std::to_string(pid) + "/stat");
   const auto close = text.rfind(')');
   return close == std::string::npos || close + 2 >= text.size() ? '-' : text[close + 2];
 }

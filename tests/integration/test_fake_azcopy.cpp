@@ -74,11 +74,6 @@ void note(const std::string& key, const std::string& value) {
   std::cout << "[ observed ] " << key << ": " << value << '\n';
 }
 
-std::string read_binary(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 /// pid -> command line of every process whose environment or command line holds @p marker.
 std::map<pid_t, std::string> marked_processes(const std::string& marker) {
   std::map<pid_t, std::string> found;
@@ -94,8 +89,8 @@ std::map<pid_t, std::string> marked_processes(const std::string& marker) {
       continue;
     }
     // A zombie's environ and cmdline read as empty: it counts as gone.
-    const std::string environ = read_binary(entry.path() / "environ");
-    std::string cmdline = read_binary(entry.path() / "cmdline");
+    const std::string environ = read_proc(entry.path() / "environ");
+    std::string cmdline = read_proc(entry.path() / "cmdline");
     if (environ.find(needle) != std::string::npos || cmdline.find(marker) != std::string::npos) {
       std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
       found[pid] = cmdline;
@@ -132,7 +127,7 @@ struct Stat {
 
 /// /proc/<pid>/stat fields 3, 5 and 6; std::nullopt when the process does not exist.
 std::optional<Stat> proc_stat(std::int64_t pid) {
-  const std::string text = read_binary("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text = read_proc("/proc/" + std::to_string(pid) + "/stat");
   const auto close = text.rfind(')');
   if (text.empty() || close == std::string::npos) {
     return std::nullopt;
@@ -464,7 +459,7 @@ long zombie_children() {
     if (name.find_first_not_of("0123456789") != std::string::npos) {
       continue;  // not a process (e.g. /proc/net/stat is a directory)
     }
-    const std::string text = read_binary(entry.path() / "stat");
+    const std::string text = read_proc(entry.path() / "stat");
     const auto close = text.rfind(')');
     if (close == std::string::npos) {
       continue;

@@ -146,8 +146,7 @@ TEST_F(RealAzCopy, ASecondRunnerInstancePollsTheSameJob) {
 
 /// CPU ticks (user + system) of a process, from /proc/<pid>/stat.
 std::int64_t cpu_ticks(std::int64_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_proc("/proc/" + std::to_string(pid) + "/stat");
   const auto close = text.rfind(')');
   if (close == std::string::npos) {
     return -1;
