@@ -49,7 +49,7 @@ RunnerConfig RunnerConfig::from_env() {
     config.azcopy_path = *path;
   }
   if (auto dir = env("AZCOPY_WORK_DIR")) {
-    config.work_dir = *dir;  // else the default: the runner picks its first usable candidate
+    config.work_dir = *dir;  // else empty: the runner picks its first usable candidate
   }
   if (auto dir = env("AZCOPY_LOG_DIR")) {
     config.log_dir = *dir;
@@ -80,10 +80,6 @@ std::vector<std::filesystem::path> default_work_dirs() {
     dirs.push_back(std::filesystem::path(*home) / ".azcopy-runner");
   }
   return dirs;
-}
-
-bool is_default_work_dir(const std::filesystem::path& work_dir) {
-  return work_dir == "/app/.azcopy" || work_dir == "/tmp/.azcopy";
 }
 
 }  // namespace detail

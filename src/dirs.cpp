@@ -61,13 +61,7 @@ std::string parent_chain_reason(const fs::path& dir) {
 
 }  // namespace
 
-std::string untrusted_dir_reason(const fs::path& dir) {
-  std::error_code ec;
-  const fs::path abs = fs::absolute(dir, ec);
-  struct stat st {};
-  if (ec || ::lstat(abs.c_str(), &st) != 0) {
-    return "it cannot be read: " + (ec ? ec.message() : errno_text(errno));
-  }
+std::string untrusted_dir_stat_reason(const struct stat& st) {
   if (S_ISLNK(st.st_mode)) {
     return "it is a symbolic link";
   }
@@ -81,6 +75,19 @@ std::string untrusted_dir_reason(const fs::path& dir) {
   }
   if (const std::string w = writers(st.st_mode); !w.empty()) {
     return "it is writable by " + w + " (mode " + octal_mode(st.st_mode & 07777U) + ")";
+  }
+  return {};
+}
+
+std::string untrusted_dir_reason(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(dir, ec);
+  struct stat st {};
+  if (ec || ::lstat(abs.c_str(), &st) != 0) {
+    return "it cannot be read: " + (ec ? ec.message() : errno_text(errno));
+  }
+  if (std::string why = untrusted_dir_stat_reason(st); !why.empty()) {
+    return why;
   }
   if (::access(abs.c_str(), W_OK | X_OK) != 0) {
     return "this user cannot write in it: " + errno_text(errno);
@@ -123,6 +130,18 @@ std::string make_new_private_dir(const fs::path& dir) {
     return "it cannot be created: " + errno_text(errno);
   }
   return untrusted_dir_reason(dir);
+}
+
+std::optional<fs::path> first_private_dir(const std::vector<fs::path>& candidates,
+                                          std::vector<std::pair<fs::path, std::string>>& skipped) {
+  for (const fs::path& candidate : candidates) {
+    std::string why = make_private_dir(candidate);
+    if (why.empty()) {
+      return candidate;
+    }
+    skipped.emplace_back(candidate, std::move(why));
+  }
+  return std::nullopt;
 }
 
 }  // namespace azcopy_runner::detail

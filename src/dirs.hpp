@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace azcopy_runner::detail {
@@ -18,6 +20,10 @@ namespace azcopy_runner::detail {
 /// effective uid and not writable by group or others unless sticky (as /tmp): the lstat check
 /// of OpenSSH and systemd. Whoever controls a directory can replace every file in it.
 std::string untrusted_dir_reason(const std::filesystem::path& dir);
+
+/// The first checks of untrusted_dir_reason() on an lstat of a directory only (no access
+/// check, no parent chain): for the job directories below a log dir already checked whole.
+std::string untrusted_dir_stat_reason(const struct stat& st);
 
 /// Why the file of @p st (an fstat or lstat of it) cannot be trusted, or "" when it can: a
 /// regular file owned by the effective uid and not writable by group or others. A file that
@@ -37,7 +43,10 @@ std::string make_new_private_dir(const std::filesystem::path& dir);
 /// variables are set (config.cpp: the one place that reads the environment).
 std::vector<std::filesystem::path> default_work_dirs();
 
-/// Whether @p work_dir is one of the first two defaults (not a directory given explicitly).
-bool is_default_work_dir(const std::filesystem::path& work_dir);
+/// The first of @p candidates that make_private_dir() makes or finds usable; each one refused
+/// before it is added to @p skipped with the reason. std::nullopt when none is usable.
+std::optional<std::filesystem::path> first_private_dir(
+    const std::vector<std::filesystem::path>& candidates,
+    std::vector<std::pair<std::filesystem::path, std::string>>& skipped);
 
 }  // namespace azcopy_runner::detail

@@ -34,19 +34,42 @@ JobStore::JobStore(fs::path wanted_root, std::shared_ptr<spdlog::logger> log)
   }
 }
 
+namespace {
+
+/// Warns when @p file exists but is one the runner does not read (read_tail, MappedFile): a
+/// symbolic link, or a file someone else could have written. A missing file is normal.
+void warn_if_ignored(spdlog::logger& log, const std::string& job_id, std::string_view what,
+                     const fs::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) {
+    return;
+  }
+  const std::string why =
+      S_ISLNK(st.st_mode) ? std::string("it is a symbolic link") : untrusted_file_reason(st);
+  if (!why.empty()) {
+    log.warn("job {}: {} {} ignored: {}", job_id, what, file.string(), why);
+  }
+}
+
+}  // namespace
+
 std::optional<JobRecord> JobStore::load(const std::string& job_id) const {
+  // The job's directory is checked as the log dir was: whoever could write in it could replace
+  // every file of the job. A missing one is normal.
+  const fs::path dir = root_ / job_id;
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) == 0) {
+    if (const std::string why = untrusted_dir_stat_reason(st); !why.empty()) {
+      log_->warn("job {}: directory {} ignored: {}", job_id, dir.string(), why);
+      return std::nullopt;
+    }
+  }
   auto record = load_record(root_, job_id);
   if (!record) {
-    // A record someone else could have written is ignored: say so (a missing one is normal).
-    const fs::path file = root_ / job_id / "record.json";
-    struct stat st {};
-    if (::lstat(file.c_str(), &st) == 0) {
-      if (const std::string why = S_ISLNK(st.st_mode) ? std::string("it is a symbolic link")
-                                                      : untrusted_file_reason(st);
-          !why.empty()) {
-        log_->warn("job {}: record {} ignored: {}", job_id, file.string(), why);
-      }
-    }
+    warn_if_ignored(*log_, job_id, "record", root_ / job_id / "record.json");
+  } else {
+    // The job is then told by `jobs show` alone, without its last progress or its messages.
+    warn_if_ignored(*log_, job_id, "output", record->stdout_path());
   }
   return record;
 }
@@ -83,7 +106,7 @@ std::vector<JobRecordInfo> JobStore::list() const {
     if (!is_valid_job_id(name)) {
       continue;
     }
-    if (auto record = load_record(root_, name)) {
+    if (auto record = load(name)) {
       jobs.push_back(JobRecordInfo{record->ref, record->last_state, record->summary});
     }
   }

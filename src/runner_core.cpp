@@ -27,32 +27,29 @@ std::shared_ptr<spdlog::logger> logger_or_null(std::shared_ptr<spdlog::logger> l
                                                    std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-/// The work dir in use: the configured one when it was given explicitly (an error naming it and
-/// why when it is not usable); else the first usable default (dirs.hpp), each one skipped
-/// warned about.
+/// The work dir in use: the configured one when one was given (an error naming it and why when
+/// it is not usable); else the first usable default (dirs.hpp), each one skipped warned about.
 std::string choose_work_dir(const RunnerConfig& config, spdlog::logger& log) {
-  if (!is_default_work_dir(config.work_dir)) {
+  if (!config.work_dir.empty()) {
     if (const std::string why = make_private_dir(config.work_dir); !why.empty()) {
       throw AzCopyStartError("work dir " + config.work_dir + " is not usable: " + why,
                              ErrorContext{{}, config.work_dir, {}});
     }
     return config.work_dir;
   }
-  std::vector<fs::path> candidates = default_work_dirs();
-  // The configured default first (/tmp/.azcopy may be given to skip /app/.azcopy).
-  std::stable_partition(candidates.begin(), candidates.end(),
-                        [&](const fs::path& c) { return c == config.work_dir; });
+  std::vector<std::pair<fs::path, std::string>> skipped;
+  const auto chosen = first_private_dir(default_work_dirs(), skipped);
   std::string refused;
-  for (const fs::path& candidate : candidates) {
-    const std::string why = make_private_dir(candidate);
-    if (why.empty()) {
-      return candidate.string();
-    }
+  for (const auto& [candidate, why] : skipped) {
     log.warn("default work dir {} skipped: {}", candidate.string(), why);
     refused += "; " + candidate.string() + ": " + why;
   }
-  throw AzCopyStartError(
-      "no usable work dir: none was given and every default was refused" + refused, ErrorContext{});
+  if (!chosen) {
+    throw AzCopyStartError(
+        "no usable work dir: none was given and every default was refused" + refused,
+        ErrorContext{});
+  }
+  return chosen->string();
 }
 
 RunnerConfig settled(RunnerConfig config, spdlog::logger& log) {
@@ -61,13 +58,26 @@ RunnerConfig settled(RunnerConfig config, spdlog::logger& log) {
 }
 
 /// AzCopy's environment: its logs and plans in the work dir, then the configured extra
-/// variables.
+/// variables. A log or plan location that these move elsewhere is checked as the work dir is
+/// (an error naming it and why when it is not usable): `jobs show` trusts the plans there.
 std::map<std::string, std::string> child_env_of(const RunnerConfig& config) {
   std::map<std::string, std::string> env;
   env["AZCOPY_LOG_LOCATION"] = config.work_dir;
   env["AZCOPY_JOB_PLAN_LOCATION"] = config.work_dir;
   for (const auto& [key, value] : config.extra_env) {
     env[key] = value;
+  }
+  for (const char* name : {"AZCOPY_LOG_LOCATION", "AZCOPY_JOB_PLAN_LOCATION"}) {
+    const std::string& dir = env[name];
+    if (dir == config.work_dir) {
+      continue;
+    }
+    const std::string why = dir.empty() ? std::string("it is empty") : make_private_dir(dir);
+    if (!why.empty()) {
+      std::string message = name;
+      message.append(" ").append(dir).append(" (extra_env) is not usable: ").append(why);
+      throw AzCopyStartError(message, ErrorContext{{}, dir, {}});
+    }
   }
   return env;
 }

@@ -19,12 +19,12 @@ struct RunnerConfig {
   /// Created (0700) when missing, and used only when this user alone controls it: a real
   /// directory (not a symbolic link) owned by the effective uid, not writable by group or
   /// others, below directories owned by root or this user and not writable by others unless
-  /// sticky. A directory given here that fails is an error (AzCopyStartError from the runner's
-  /// constructor, naming it and why). The defaults "/app/.azcopy" and "/tmp/.azcopy" are
-  /// candidates only: the first usable of /app/.azcopy, /tmp/.azcopy,
-  /// $XDG_RUNTIME_DIR/azcopy-runner and $HOME/.azcopy-runner is used, each one skipped warned
-  /// about (AzCopyRunner::config() shows the one in use).
-  std::string work_dir = "/app/.azcopy";
+  /// sticky. A directory given here (any path, /tmp/.azcopy included) that fails is an error
+  /// (AzCopyStartError from the runner's constructor, naming it and why). Empty (the default):
+  /// the first usable of /app/.azcopy, /tmp/.azcopy, $XDG_RUNTIME_DIR/azcopy-runner and
+  /// $HOME/.azcopy-runner, each one skipped warned about (AzCopyRunner::config() shows the one
+  /// in use).
+  std::string work_dir;
   /// The runner's per-job directories and records, checked as work_dir is (an error when it
   /// fails). Empty: `<work_dir>/runner`.
   std::string log_dir;
@@ -49,11 +49,12 @@ struct RunnerConfig {
 
   /// Reads AZCOPY_PATH, AZCOPY_WORK_DIR, AZCOPY_LOG_DIR, AZCOPY_POLL_INTERVAL_SECONDS,
   /// AZCOPY_DEFAULT_LOG_LEVEL, AZCOPY_RUNNER_START_TIMEOUT_SECONDS and
-  /// AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS. When AZCOPY_WORK_DIR is unset, work_dir keeps its
-  /// default (see work_dir for the candidates). Invalid numbers keep the default.
+  /// AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS. When AZCOPY_WORK_DIR is unset or empty, work_dir
+  /// stays empty (see work_dir for the candidates). Invalid numbers keep the default.
   [[nodiscard]] static RunnerConfig from_env();
 
-  /// The effective runner log directory (log_dir or `<work_dir>/runner`).
+  /// The effective runner log directory (log_dir or `<work_dir>/runner`; with an empty
+  /// work_dir, ask AzCopyRunner::config(), which holds the work dir in use).
   [[nodiscard]] std::string effective_log_dir() const;
 };
 

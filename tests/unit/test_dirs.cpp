@@ -126,10 +126,7 @@ TEST_F(Dirs, ANewDirectoryMustNotExistYet) {
   EXPECT_THAT(make_new_private_dir(root_ / "fresh"), HasSubstr("cannot be created"));
 }
 
-TEST_F(Dirs, OnlyTheTwoBuiltInDefaultsAreDefaults) {
-  EXPECT_TRUE(is_default_work_dir("/app/.azcopy"));
-  EXPECT_TRUE(is_default_work_dir("/tmp/.azcopy"));
-  EXPECT_FALSE(is_default_work_dir("/srv/azcopy"));
+TEST_F(Dirs, TheDefaultCandidatesBeginWithAppThenTmp) {
   const auto candidates = default_work_dirs();
   ASSERT_GE(candidates.size(), 2U);
   EXPECT_EQ(candidates[0], "/app/.azcopy");
@@ -198,6 +195,53 @@ TEST_F(Dirs, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarning) {
   }
 }
 
+TEST_F(Dirs, AnOutputReplacedByAFileOthersCanWriteIsIgnoredWithAWarning) {
+  std::ostringstream warnings;
+  auto logger = std::make_shared<spdlog::logger>(
+      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
+  JobStore store(root_ / "logs", logger);
+  const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
+  JobRecord record;
+  record.ref.job_id = id;
+  record.ref.log_dir = (store.root() / id).string();
+  ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
+  ASSERT_EQ(write_record(record), "");
+  std::ofstream(record.stdout_path()) << R"({"MessageType":"Progress"})" << '\n';
+  ::chmod(record.stdout_path().c_str(), 0600);
+  ASSERT_TRUE(store.load(id));
+  EXPECT_EQ(warnings.str(), "") << "the job's own output was warned about";
+
+  ::chmod(record.stdout_path().c_str(), 0606);  // as if another user could write it
+  ASSERT_TRUE(store.load(id)) << "the record itself is still the store's own";
+  EXPECT_THAT(warnings.str(), HasSubstr("output " + record.stdout_path().string() +
+                                        " ignored: it is writable by others"));
+  EXPECT_FALSE(read_tail(record.stdout_path(), 100)) << "the output was read all the same";
+}
+
+TEST_F(Dirs, AJobDirectoryWritableByItsGroupIsIgnoredWithAWarning) {
+  std::ostringstream warnings;
+  auto logger = std::make_shared<spdlog::logger>(
+      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
+  JobStore store(root_ / "logs", logger);
+  const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
+  JobRecord record;
+  record.ref.job_id = id;
+  record.ref.log_dir = (store.root() / id).string();
+  ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
+  ASSERT_EQ(write_record(record), "");
+  ASSERT_TRUE(store.load(id));
+  ASSERT_EQ(store.list().size(), 1U);
+
+  ::chmod(record.ref.log_dir.c_str(), 0770);
+  EXPECT_FALSE(store.load(id)) << "a record in a directory its group can write was read";
+  EXPECT_THAT(warnings.str(), HasSubstr("job " + id + ": directory " + record.ref.log_dir +
+                                        " ignored: it is writable by its group (mode 0770)"));
+  EXPECT_TRUE(store.list().empty());
+
+  ::chmod(record.ref.log_dir.c_str(), 0700);
+  EXPECT_TRUE(store.load(id));
+}
+
 // ----- the runner: a directory given explicitly that fails is an error before anything runs -----
 
 RunnerConfig config_in(const fs::path& work, const fs::path& logs) {
@@ -245,38 +289,47 @@ TEST_F(Dirs, TheRunnerRefusesAWorkDirThatCannotBeMade) {
                            "cannot be created"));
 }
 
-// Mallory's /tmp/.azcopy (another uid, mode 0777): the default is skipped with a warning that
-// says why, and the runner works in the next candidate.
-TEST_F(Dirs, ADefaultWorkDirAnotherUserMadeIsSkippedWithAWarning) {
-  if (!root()) {
-    GTEST_SKIP() << "chown to another uid needs root";
+// RunnerConfig::extra_env may move AzCopy's logs or plans out of the work dir: such a
+// directory is checked as the work dir is, since `jobs show` trusts the plans in it.
+TEST_F(Dirs, TheRunnerRefusesAnExtraEnvLogOrPlanLocationOthersCanWrite) {
+  const fs::path shared = dir("shared", 0777);
+  RunnerConfig c = config_in(root_ / "work", root_ / "logs");
+  c.extra_env["AZCOPY_LOG_LOCATION"] = shared.string();
+  EXPECT_THAT(construction_error(c), HasSubstr("AZCOPY_LOG_LOCATION " + shared.string() +
+                                               " (extra_env) is not usable: it is writable by"));
+  EXPECT_FALSE(fs::exists(root_ / "logs")) << "something was made before the refusal";
+
+  c.extra_env.erase("AZCOPY_LOG_LOCATION");
+  c.extra_env["AZCOPY_JOB_PLAN_LOCATION"] = (root_ / "plans").string();
+  EXPECT_EQ(construction_error(c), "");
+  struct stat st {};
+  ASSERT_EQ(::stat((root_ / "plans").c_str(), &st), 0) << "a missing plan location is made";
+  EXPECT_EQ(st.st_mode & 07777U, 0700U);
+}
+
+// Mallory's directory first among the candidates (another uid when root, mode 0777), as her
+// /tmp/.azcopy is among the defaults: skipped with the reason, the next one made and used
+// (tests/integration/test_shared_host.cpp runs the real case with two users).
+TEST_F(Dirs, ACandidateAnotherUserMadeIsSkippedWithTheReasonAndTheNextIsUsed) {
+  const fs::path trap = dir("trap", 0777);
+  std::string reason = "it is writable by others";
+  if (root()) {
+    ASSERT_EQ(::chown(trap.c_str(), kOtherUid, kOtherUid), 0);
+    reason = "it is owned by uid 4242";
   }
-  const fs::path trap = "/tmp/.azcopy";
-  if (fs::exists(fs::symlink_status(trap))) {
-    GTEST_SKIP() << trap << " exists on this machine: not touched";
-  }
-  fs::create_directory(trap);
-  ::chmod(trap.c_str(), 0777);
-  ASSERT_EQ(::chown(trap.c_str(), kOtherUid, kOtherUid), 0);
-  std::ostringstream warnings;
-  auto logger = std::make_shared<spdlog::logger>(
-      "dirs-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
-  RunnerConfig c = config_in(trap, root_ / "logs");
-  std::string in_use;
-  std::string error;
-  try {
-    AzCopyRunner runner(c, std::make_shared<NiceMock<testing::MockLauncher>>(), logger);
-    in_use = runner.config().work_dir;
-  } catch (const AzCopyStartError& e) {
-    error = e.what();
-  }
-  fs::remove(trap);
-  EXPECT_EQ(error, "");
-  EXPECT_NE(in_use, trap.string());
-  EXPECT_FALSE(in_use.empty());
-  EXPECT_THAT(warnings.str(),
-              HasSubstr("default work dir /tmp/.azcopy skipped: it is owned by uid 4242"));
-  EXPECT_EQ(untrusted_dir_reason(in_use), "") << in_use;
+  std::vector<std::pair<fs::path, std::string>> skipped;
+  const auto chosen = first_private_dir({trap, root_ / "next", root_ / "never"}, skipped);
+  ASSERT_TRUE(chosen);
+  EXPECT_EQ(*chosen, root_ / "next");
+  EXPECT_EQ(untrusted_dir_reason(*chosen), "");
+  ASSERT_EQ(skipped.size(), 1U);
+  EXPECT_EQ(skipped[0].first, trap);
+  EXPECT_THAT(skipped[0].second, HasSubstr(reason));
+  EXPECT_FALSE(fs::exists(root_ / "never")) << "a candidate after the chosen one was made";
+
+  skipped.clear();
+  EXPECT_FALSE(first_private_dir({trap}, skipped));
+  EXPECT_EQ(skipped.size(), 1U);
 }
 
 TEST_F(Dirs, TheRunnerMakesPrivateWorkAndLogDirs) {

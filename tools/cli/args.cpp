@@ -572,7 +572,8 @@ Global options (accepted before or after the command):
                    directory of this user not writable by others, or it is refused (exit 7)
   --log-dir D      the runner's per-job records (env AZCOPY_LOG_DIR; default <work-dir>/runner)
   --azcopy PATH    the AzCopy executable (env AZCOPY_PATH; default 'azcopy' on PATH)
-  -v, --verbose    log what the runner does to stderr (-vv: more)
+  -v, --verbose    log what the runner does to stderr (-vv: more); warnings are
+                   printed there without it
   -h, --help       print help; after a command name, that command's help
 
 Also read from the environment: AZCOPY_POLL_INTERVAL_SECONDS, AZCOPY_DEFAULT_LOG_LEVEL,

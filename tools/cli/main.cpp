@@ -140,13 +140,14 @@ std::string sas_from_env(const std::optional<std::string>& variable, std::string
   return std::string(sas);
 }
 
+/// Warnings always go to stderr (e.g. a default work dir skipped because another user made
+/// it); -v adds what the runner does, -vv more.
 std::shared_ptr<spdlog::logger> make_logger(int verbosity) {
-  if (verbosity <= 0) {
-    return nullptr;
-  }
   auto logger = std::make_shared<spdlog::logger>(
       "azcopy-runner", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  logger->set_level(verbosity >= 2 ? spdlog::level::trace : spdlog::level::debug);
+  logger->set_level(verbosity >= 2   ? spdlog::level::trace
+                    : verbosity == 1 ? spdlog::level::debug
+                                     : spdlog::level::warn);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   return logger;
 }
