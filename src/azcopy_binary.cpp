@@ -19,6 +19,7 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "dirs.hpp"
 #include "fd.hpp"
 #include "record.hpp"
 
@@ -129,6 +130,10 @@ std::optional<std::string> AzCopyBinary::cached_version(const std::string& key) 
     return std::nullopt;
   }
   constexpr std::size_t kCacheBytes = std::size_t{1} << 20;
+  if (const std::string why = ignored_file_reason(version_cache()); !why.empty()) {
+    log_->warn("version cache {} ignored: {}", version_cache().string(), why);
+    return std::nullopt;
+  }
   std::istringstream in(read_tail(version_cache(), kCacheBytes).value_or(""));  // ours only
   for (std::string line; std::getline(in, line);) {
     const auto tab = line.rfind('\t');
@@ -145,7 +150,8 @@ void AzCopyBinary::remember_version(const std::string& key, const std::string& v
   }
   UniqueFd fd(::open(version_cache().c_str(),
                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (fd) {
+  struct stat st {};
+  if (fd && ::fstat(fd.get(), &st) == 0 && untrusted_file_reason(st).empty()) {
     const std::string line = key + "\t" + version + "\n";
     [[maybe_unused]] const auto n = ::write(fd.get(), line.data(), line.size());
   }

@@ -109,6 +109,14 @@ std::string untrusted_file_reason(const struct stat& st) {
   return {};
 }
 
+std::string ignored_file_reason(const fs::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) {
+    return {};
+  }
+  return S_ISLNK(st.st_mode) ? std::string("it is a symbolic link") : untrusted_file_reason(st);
+}
+
 std::string make_private_dir(const fs::path& dir) {
   std::error_code ec;
   const fs::path abs = fs::absolute(dir, ec);

@@ -30,6 +30,10 @@ std::string untrusted_dir_stat_reason(const struct stat& st);
 /// fails is ignored where it is read (records, AzCopy's output, the version cache).
 std::string untrusted_file_reason(const struct stat& st);
 
+/// Why the existing @p file is one the runner does not read: a symbolic link, or a file
+/// untrusted_file_reason() refuses; "" when it is missing or fine (lstat, never followed).
+std::string ignored_file_reason(const std::filesystem::path& file);
+
 /// Creates @p dir where missing (each missing component with mode 0700), then checks it with
 /// untrusted_dir_reason(). Returns "" when it is usable, else why not.
 std::string make_private_dir(const std::filesystem::path& dir);

@@ -36,17 +36,10 @@ JobStore::JobStore(fs::path wanted_root, std::shared_ptr<spdlog::logger> log)
 
 namespace {
 
-/// Warns when @p file exists but is one the runner does not read (read_tail, MappedFile): a
-/// symbolic link, or a file someone else could have written. A missing file is normal.
+/// Warns when @p file exists but is one the runner does not read (read_tail, MappedFile).
 void warn_if_ignored(spdlog::logger& log, const std::string& job_id, std::string_view what,
                      const fs::path& file) {
-  struct stat st {};
-  if (::lstat(file.c_str(), &st) != 0) {
-    return;
-  }
-  const std::string why =
-      S_ISLNK(st.st_mode) ? std::string("it is a symbolic link") : untrusted_file_reason(st);
-  if (!why.empty()) {
+  if (const std::string why = ignored_file_reason(file); !why.empty()) {
     log.warn("job {}: {} {} ignored: {}", job_id, what, file.string(), why);
   }
 }

@@ -374,6 +374,25 @@ TEST_F(RunnerTest, TheVersionOfABinaryIsAskedOnceThenKept) {
   EXPECT_EQ(runner().azcopy_version(), "10.18.1");  // another instance: from the cache
 }
 
+// The cache of versions is read and appended to only while it is the runner's own file.
+TEST_F(RunnerTest, AVersionCacheOthersCanWriteIsIgnoredWithAWarningAndNotWrittenTo) {
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
+      .Times(2)
+      .WillRepeatedly(Return(exited_with(0, "azcopy version 10.18.1\n")));
+  EXPECT_EQ(runner().azcopy_version(), "10.18.1");
+  const fs::path cache = fs::path(config_.log_dir) / ".azcopy-versions";
+  ASSERT_TRUE(fs::exists(cache));
+  const std::string before = slurp(cache);
+  ::chmod(cache.c_str(), 0666);  // as if another user could write it
+  std::ostringstream warnings;
+  auto logger = std::make_shared<spdlog::logger>(
+      "cache-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
+  EXPECT_EQ(AzCopyRunner(config_, launcher_, logger).azcopy_version(), "10.18.1");  // asked again
+  EXPECT_THAT(warnings.str(), HasSubstr("version cache " + cache.string() +
+                                        " ignored: it is writable by others (mode 0666)"));
+  EXPECT_EQ(slurp(cache), before) << "the runner wrote into a file others can write";
+}
+
 // AzCopy before 10.32 writes real SAS signatures into <job id>-chunks.log at DEBUG.
 TEST_F(RunnerTest, DebugLogLevelIsRefusedBeforeAzCopy1032AndNothingRuns) {
   ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
