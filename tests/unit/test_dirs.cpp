@@ -160,17 +160,25 @@ TEST_F(Dirs, AFileOfAnotherUserOrWritableByOthersOrNotRegularIsNotTrusted) {
   }
 }
 
-TEST_F(Dirs, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarning) {
+/// A job store under the test's root holding one record of its own; its warnings kept.
+class StoredJob : public Dirs {
+ protected:
+  void SetUp() override {
+    record.ref.job_id = id;
+    record.ref.log_dir = (store.root() / id).string();
+    ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
+    ASSERT_EQ(write_record(record), "");
+  }
+
   std::ostringstream warnings;
-  auto logger = std::make_shared<spdlog::logger>(
-      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
-  JobStore store(root_ / "logs", logger);
+  JobStore store{root_ / "logs",
+                 std::make_shared<spdlog::logger>(
+                     "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings))};
   const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
   JobRecord record;
-  record.ref.job_id = id;
-  record.ref.log_dir = (store.root() / id).string();
-  ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
-  ASSERT_EQ(write_record(record), "");
+};
+
+TEST_F(StoredJob, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarning) {
   ASSERT_TRUE(store.load(id)) << "the store's own record must load";
   const fs::path file = store.root() / id / "record.json";
 
@@ -195,17 +203,7 @@ TEST_F(Dirs, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarning) {
   }
 }
 
-TEST_F(Dirs, AnOutputReplacedByAFileOthersCanWriteIsIgnoredWithAWarning) {
-  std::ostringstream warnings;
-  auto logger = std::make_shared<spdlog::logger>(
-      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
-  JobStore store(root_ / "logs", logger);
-  const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
-  JobRecord record;
-  record.ref.job_id = id;
-  record.ref.log_dir = (store.root() / id).string();
-  ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
-  ASSERT_EQ(write_record(record), "");
+TEST_F(StoredJob, AnOutputReplacedByAFileOthersCanWriteIsIgnoredWithAWarning) {
   std::ofstream(record.stdout_path()) << R"({"MessageType":"Progress"})" << '\n';
   ::chmod(record.stdout_path().c_str(), 0600);
   ASSERT_TRUE(store.load(id));
@@ -218,17 +216,7 @@ TEST_F(Dirs, AnOutputReplacedByAFileOthersCanWriteIsIgnoredWithAWarning) {
   EXPECT_FALSE(read_tail(record.stdout_path(), 100)) << "the output was read all the same";
 }
 
-TEST_F(Dirs, AJobDirectoryWritableByItsGroupIsIgnoredWithAWarning) {
-  std::ostringstream warnings;
-  auto logger = std::make_shared<spdlog::logger>(
-      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings));
-  JobStore store(root_ / "logs", logger);
-  const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
-  JobRecord record;
-  record.ref.job_id = id;
-  record.ref.log_dir = (store.root() / id).string();
-  ASSERT_EQ(make_private_dir(record.ref.log_dir), "");
-  ASSERT_EQ(write_record(record), "");
+TEST_F(StoredJob, AJobDirectoryWritableByItsGroupIsIgnoredWithAWarning) {
   ASSERT_TRUE(store.load(id));
   ASSERT_EQ(store.list().size(), 1U);
 
