@@ -66,6 +66,9 @@ RunnerConfig RunnerConfig::from_env() {
   if (auto timeout = env_seconds("AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS")) {
     config.command_timeout = *timeout;
   }
+  if (auto margin = env_seconds("AZCOPY_RUNNER_MIN_SAS_VALIDITY_SECONDS")) {
+    config.min_sas_validity = std::chrono::duration_cast<std::chrono::seconds>(*margin);
+  }
   return config;
 }
 

@@ -47,6 +47,12 @@ AzCopyError::AzCopyError(const std::string& message, ErrorContext context)
     : std::runtime_error(build_what(message, context)),
       context_(redact_context(std::move(context))) {}
 
+AzCopySasExpiredError::AzCopySasExpiredError(const std::string& message, ErrorContext context,
+                                             std::string side, TimePoint expires_at)
+    : AzCopyStartError(message, std::move(context)),
+      side_(std::move(side)),
+      expires_at_(expires_at) {}
+
 AzCopyNotFinishedError::AzCopyNotFinishedError(const std::string& message, ErrorContext context,
                                                AzCopySummary partial)
     : AzCopyError(message, std::move(context)), partial_(std::move(partial)) {}

@@ -184,7 +184,8 @@ StartSeen wait_for_job_id(RunnerCore& core, const ProcessIdentity& who,
 }  // namespace
 
 AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
-                        const std::string& kind, std::optional<JobRecord> existing) {
+                        const std::string& kind, std::optional<JobRecord> existing,
+                        const SasExpiries& expiries) {
   const std::string exe = core.azcopy.path();
   const fs::path dir = core.store.make_start_dir();
   DetachedSpec spec;
@@ -220,6 +221,12 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
     record.ref.started_at = started_at;
     record.ref.command = command;
     record.ref.environment = safe_environment(core.child_env);
+  }
+  if (expiries.source) {
+    record.source_sas_expiry = expiries.source;
+  }
+  if (expiries.destination) {
+    record.destination_sas_expiry = expiries.destination;
   }
   record.kind = kind;
   record.process = who;

@@ -13,6 +13,13 @@ namespace azcopy_runner::detail {
 
 struct RunnerCore;
 
+/// The `se` of the SAS tokens a process of the job is given (sas_expiry.hpp), kept in the
+/// record: a side without one keeps what the record had.
+struct SasExpiries {
+  std::optional<TimePoint> source;
+  std::optional<TimePoint> destination;
+};
+
 /// Launches `azcopy <args>` detached (own session, stdout and stderr to files, stdin a FIFO)
 /// and waits up to RunnerConfig::start_timeout for its job id; then moves its output next to
 /// the job's record (`<root>/<job id>`, or `<log_dir>/resume-N` for a resume) and saves it.
@@ -22,6 +29,7 @@ struct RunnerCore;
 ///   time; the process is killed): both carry the job id AzCopy had chosen and the redacted
 ///   end of its own log when it is found (see docs/RELIABILITY.md).
 AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
-                        const std::string& kind, std::optional<JobRecord> existing);
+                        const std::string& kind, std::optional<JobRecord> existing,
+                        const SasExpiries& expiries);
 
 }  // namespace azcopy_runner::detail

@@ -7,6 +7,7 @@
 #include "azcopy_runner/parse.hpp"
 #include "runner_core.hpp"
 #include "text.hpp"
+#include "timestamp.hpp"
 
 namespace azcopy_runner::detail {
 
@@ -76,7 +77,12 @@ void decide_orphaned_plan(StateDecision& d, const JobRecord& record) {
                             : "; scanning had not finished, it cannot be resumed");
   }
   summary.state = d.state;
-  summary.messages.push_back(d.reason);
+  if (d.state == AzCopyJobState::Failed) {
+    summary.failure_reason = d.reason;
+  }
+  if (summary.messages.size() < kMaxMessages) {
+    summary.messages.push_back(d.reason);
+  }
 }
 
 /// A job AzCopy calls successful that did not do what it was asked: FAILED (AzCopy's own
@@ -149,6 +155,146 @@ void note_cancelled_by_azcopy(AzCopySummary& summary) {
                 "with fresh SAS tokens");
 }
 
+/// A URL of the job's command as the root of its side: no query, decoded, no trailing "/*".
+std::string url_root(std::string_view url) {
+  std::string root = source_key(url);
+  while (!root.empty() && (root.back() == '*' || root.back() == '/')) {
+    root.pop_back();
+  }
+  return root.find("://") == std::string::npos ? std::string() : root;
+}
+
+/// "source" or "destination": the side a refused request went to (or, for a code about the
+/// copy source, the side the destination's service could not read); "" when not known.
+std::string side_of(const LoggedFailure& f, const JobRecord& record) {
+  if (f.service_code.find("CopySource") != std::string::npos) {
+    return "source";
+  }
+  const auto& cmd = record.ref.command;
+  const auto copy = std::find(cmd.begin(), cmd.end(), "copy");
+  if (f.request_url.empty() || copy == cmd.end() || cmd.end() - copy < 3) {
+    return {};
+  }
+  const std::string src = url_root(*(copy + 1));
+  const std::string dst = url_root(*(copy + 2));
+  const auto under = [&f](const std::string& root) {
+    return !root.empty() && f.request_url.starts_with(root) &&
+           (f.request_url.size() == root.size() || f.request_url[root.size()] == '/');
+  };
+  const bool in_src = under(src);
+  const bool in_dst = under(dst);
+  if (in_src && in_dst) {
+    return src.size() >= dst.size() ? "source" : "destination";
+  }
+  return in_src ? "source" : (in_dst ? "destination" : "");
+}
+
+/// Each failed file's reason and the job's causes, from AzCopy's log.
+void explain_failed_transfers(AzCopySummary& summary, const JobRecord& record,
+                              const FailureLog& log) {
+  for (FailedFile& file : summary.failed_files) {
+    if (const auto it = log.by_source.find(source_key(file.source)); it != log.by_source.end()) {
+      file.reason = it->second.message;
+      file.http_status = it->second.http_status;
+      file.service_code = it->second.service_code;
+    }
+  }
+  summary.failure_causes.clear();
+  for (const LoggedCause& c : log.causes) {
+    if (summary.failure_causes.size() >= kMaxFailureCauses) {
+      break;
+    }
+    summary.failure_causes.push_back(FailureCause{c.count, c.failure.http_status,
+                                                  c.failure.service_code, c.failure.message,
+                                                  side_of(c.failure, record), c.failure.at});
+  }
+}
+
+/// "403 AuthorizationPermissionMismatch on the destination (Could not check ...)".
+std::string cause_text(int status, const std::string& code, const std::string& side,
+                       std::string_view message) {
+  std::string text = status != 0 ? std::to_string(status) : std::string();
+  if (!code.empty()) {
+    text += (text.empty() ? "" : " ") + code;
+  }
+  if (!side.empty()) {
+    text += (text.empty() ? "refused by the " : " on the ") + side;
+  }
+  while (message.ends_with('.') || message.ends_with(':') || message.ends_with(' ')) {
+    message.remove_suffix(1);
+  }
+  if (message.empty()) {
+    return text;
+  }
+  return text.empty() ? std::string(message) : text + " (" + std::string(message) + ")";
+}
+
+/// For 403s that came after a side's SAS expired: which one, when, and what to do.
+std::string expired_sas_note(const FailureCause& cause, const JobRecord& record) {
+  if (cause.http_status != 403 || !cause.first_at) {
+    return {};
+  }
+  std::vector<std::pair<std::string, TimePoint>> expired;
+  for (const auto& [side, expiry] :
+       {std::pair{std::string("source"), record.source_sas_expiry},
+        std::pair{std::string("destination"), record.destination_sas_expiry}}) {
+    if (expiry && *expiry <= *cause.first_at && (cause.side.empty() || cause.side == side)) {
+      expired.emplace_back(side, *expiry);
+    }
+  }
+  std::string note;
+  for (const auto& [side, expiry] : expired) {
+    note += "; the " + side + "'s SAS expired at " + format_timestamp(expiry);
+  }
+  if (!note.empty()) {
+    note += ", before these failures (from " + format_timestamp(*cause.first_at) +
+            "): resume the job with fresh SAS tokens to continue it";
+  }
+  return note;
+}
+
+/// Failed transfers whose cause AzCopy's log did not give: their count, their error codes and
+/// what became of the log.
+std::string unexplained_failures(const AzCopySummary& summary, const OwnOutput& own) {
+  std::string codes;
+  for (const auto& f : summary.failed_files) {
+    if (!f.error_code.empty() && f.error_code != "0" &&
+        codes.find(f.error_code) == std::string::npos) {
+      codes += (codes.empty() ? "" : ", ") + f.error_code;
+    }
+  }
+  const std::string log = own.azcopy_log.empty() ? "AzCopy's job log" : own.azcopy_log;
+  return std::to_string(summary.failed_transfers) + " transfer(s) failed" +
+         (codes.empty() ? std::string() : " (error " + codes + ")") + "; " +
+         (own.failure_log && own.failure_log->readable ? log + " has no failure line for them"
+                                                       : log + " could not be read for the reason");
+}
+
+/// The one line that says why a FAILED job failed (see AzCopySummary::failure_reason).
+std::string failure_line(const AzCopySummary& summary, const JobRecord& record,
+                         const OwnOutput& own) {
+  if (summary.failed_transfers > 0 && !summary.failure_causes.empty()) {
+    const FailureCause& top = summary.failure_causes.front();
+    std::string line =
+        std::to_string(top.count) + " of " + std::to_string(summary.failed_transfers) +
+        " failed: " + cause_text(top.http_status, top.service_code, top.side, top.message);
+    const std::int64_t others = own.failure_log ? own.failure_log->failures - top.count : 0;
+    if (others > 0) {
+      line += "; " + std::to_string(others) + " with other causes (failure_causes)";
+    }
+    return line + expired_sas_note(top, record);
+  }
+  if (summary.failed_transfers > 0) {
+    return unexplained_failures(summary, own);
+  }
+  const auto error =
+      std::find_if(summary.messages.begin(), summary.messages.end(), [](const std::string& m) {
+        return !m.starts_with("WARN") && !m.starts_with("INFO") &&
+               !m.starts_with("Any empty folders");
+      });
+  return error == summary.messages.end() ? std::string() : error_headline(*error, record);
+}
+
 /// Whether the job's own last summary (the EndOfJob of the process the runner started)
 /// counted its folders and tells the same outcome as the plan's (`jobs show`).
 bool own_counts_folders(const ParsedOutput& own, const AzCopySummary& plan) {
@@ -160,6 +306,14 @@ bool own_counts_folders(const ParsedOutput& own, const AzCopySummary& plan) {
 }
 
 }  // namespace
+
+std::string error_headline(std::string_view text, const JobRecord& record) {
+  const LoggedFailure d = describe_error_text(text);
+  if (d.http_status == 0 && d.service_code.empty()) {
+    return std::string(utf8_head(redact(text.substr(0, text.find('\n'))), kMaxReasonBytes));
+  }
+  return cause_text(d.http_status, d.service_code, side_of(d, record), d.message);
+}
 
 void put_first(std::vector<std::string>& messages, std::string message) {
   messages.insert(messages.begin(), std::move(message));
@@ -257,6 +411,12 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
   if (summary.state == AzCopyJobState::Canceled && !record.cancel_requested &&
       summary.failed_transfers > 0) {
     note_cancelled_by_azcopy(summary);
+  }
+  if (own.failure_log) {
+    explain_failed_transfers(summary, record, *own.failure_log);
+  }
+  if (summary.state == AzCopyJobState::Failed) {
+    summary.failure_reason = failure_line(summary, record, own);
   }
   if (!empty_folders_notice.empty()) {
     note_empty_folders(summary, empty_folders_notice);

@@ -11,6 +11,7 @@
 
 #include "azcopy_runner/process.hpp"
 #include "azcopy_runner/types.hpp"
+#include "failure_log.hpp"
 #include "parse_detail.hpp"
 #include "record.hpp"
 
@@ -61,12 +62,16 @@ struct OwnOutput {
   std::optional<ParsedOutput> stdout_tail;  ///< The end of its stdout, parsed (if readable).
   std::string scanning_log;     ///< AzCopy's scanning log, when the output says scan_failed.
   std::string scanning_reason;  ///< That log's last error line ("" when none).
+  std::string azcopy_log;       ///< AzCopy's job log, when the job has failed transfers.
+  /// What that log says of them (read once, when the job has failed transfers).
+  std::optional<FailureLog> failure_log;
 };
 
 /// Completes the terminal summary of a job with its record and its own output, and applies
 /// the rules by which a job AzCopy ended is FAILED although AzCopy says otherwise: part of the
 /// source could not be listed; a resumed job skipped files that the ended process may have left
-/// incomplete; AzCopy cancelled the job itself after failed transfers.
+/// incomplete; AzCopy cancelled the job itself after failed transfers. A FAILED job gets its
+/// failure_reason, and its failed files and failure_causes what AzCopy's log says of them.
 /// @param uncounted_folders folder transfers whose outcome `jobs show` did not count.
 /// @param observed_at       the finish time when nothing better is known.
 void complete_summary(AzCopySummary& summary, const JobRecord& record, const OwnOutput& own,
@@ -76,6 +81,11 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
 /// its plan listed transfers: StateDecision::resumable), or a FAILED job with failed transfers
 /// (resume retries them, with fresh SAS tokens when theirs expired).
 bool is_resumable(bool died_mid_plan, AzCopyJobState state, std::int64_t failed_transfers);
+
+/// One line for an error text of AzCopy or of the runner: "403 AuthorizationPermissionMismatch
+/// on the source (its message)" when it names a status or a service code, else its first line;
+/// redacted, bounded.
+std::string error_headline(std::string_view text, const JobRecord& record);
 
 /// Inserts @p message before the others, keeping at most kMaxMessages (the last goes).
 void put_first(std::vector<std::string>& messages, std::string message);

@@ -51,11 +51,24 @@ json to_json_value(const AzCopySummary& s) {
                           {"destination", f.destination},
                           {"error_code", f.error_code},
                           {"transfer_status", f.transfer_status},
-                          {"size", f.size}});
+                          {"size", f.size},
+                          {"reason", f.reason},
+                          {"http_status", f.http_status},
+                          {"service_code", f.service_code}});
+  }
+  json causes = json::array();
+  for (const auto& c : s.failure_causes) {
+    causes.push_back(json{{"count", c.count},
+                          {"http_status", c.http_status},
+                          {"service_code", c.service_code},
+                          {"message", c.message},
+                          {"side", c.side},
+                          {"first_at", optional_time(c.first_at)}});
   }
   return json{{"job_id", s.job_id},
               {"state", std::string(to_string(s.state))},
               {"raw_status", s.raw_status},
+              {"failure_reason", s.failure_reason},
               {"files_transferred", s.files_transferred},
               {"bytes_transferred", s.bytes_transferred},
               {"failed_transfers", s.failed_transfers},
@@ -69,6 +82,7 @@ json to_json_value(const AzCopySummary& s) {
               {"finished_at", optional_time(s.finished_at)},
               {"failed_files", std::move(failed)},
               {"failed_files_omitted", s.failed_files_omitted},
+              {"failure_causes", std::move(causes)},
               {"messages", s.messages},
               {"empty_folders_not_processed", s.empty_folders_not_processed},
               {"raw_summary", s.raw_summary}};
@@ -116,8 +130,22 @@ AzCopySummary summary_from_value(const json& j) {
     file.error_code = f.value("error_code", std::string());
     file.transfer_status = f.value("transfer_status", std::string());
     file.size = f.value("size", std::int64_t{0});
+    file.reason = f.value("reason", std::string());
+    file.http_status = f.value("http_status", 0);
+    file.service_code = f.value("service_code", std::string());
     s.failed_files.push_back(std::move(file));
   }
+  for (const auto& c : j.value("failure_causes", json::array())) {
+    FailureCause cause;
+    cause.count = c.value("count", std::int64_t{0});
+    cause.http_status = c.value("http_status", 0);
+    cause.service_code = c.value("service_code", std::string());
+    cause.message = c.value("message", std::string());
+    cause.side = c.value("side", std::string());
+    cause.first_at = time_from_value(c.value("first_at", json()));
+    s.failure_causes.push_back(std::move(cause));
+  }
+  s.failure_reason = j.value("failure_reason", std::string());
   s.failed_files_omitted = j.value("failed_files_omitted", std::int64_t{0});
   s.messages = j.value("messages", std::vector<std::string>{});
   s.empty_folders_not_processed = j.value("empty_folders_not_processed", false);

@@ -7,6 +7,7 @@
 #include "azcopy_log.hpp"
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "failure_log.hpp"
 #include "job_state.hpp"
 #include "jobs_show.hpp"
 #include "mapped_file.hpp"
@@ -82,7 +83,12 @@ AzCopySummary final_without_plan(JobStore& store, const JobRecord& record, AzCop
     s.finished_at = parsed.last_timestamp;
     s.raw_summary = redacted_excerpt(*tail, kMaxExcerptBytes);
   }
-  s.messages.push_back(reason);
+  if (s.messages.size() < kMaxMessages) {
+    s.messages.push_back(reason);
+  }
+  if (state == AzCopyJobState::Failed) {
+    s.failure_reason = error_headline(reason, record);
+  }
   auto copy = record;
   copy.summary = s;
   copy.last_state = state;
@@ -90,9 +96,33 @@ AzCopySummary final_without_plan(JobStore& store, const JobRecord& record, AzCop
   return s;
 }
 
-/// Reads what complete_summary() needs of the job's own files.
-OwnOutput read_own_output(const JobRecord& record) {
+/// AzCopy's log of the job: where its output said, else `<job id>.log` in its log location.
+std::string azcopy_log_of(const RunnerCore& core, const JobRecord& record) {
+  if (!record.ref.azcopy_log_file.empty()) {
+    return record.ref.azcopy_log_file;
+  }
+  const std::string location = core.azcopy_log_location();
+  return location.empty()
+             ? std::string()
+             : (std::filesystem::path(location) / (record.ref.job_id + ".log")).string();
+}
+
+/// Reads what complete_summary() needs of the job's own files: the end of its stdout, and,
+/// for a job with failed transfers, what AzCopy's log says of them (one pass over it, here,
+/// once: the summary is then kept in the record).
+OwnOutput read_own_output(const RunnerCore& core, const JobRecord& record,
+                          const AzCopySummary& plan) {
   OwnOutput own;
+  if (plan.failed_transfers > 0) {
+    own.azcopy_log = azcopy_log_of(core, record);
+    std::vector<std::string> wanted;
+    for (const FailedFile& f : plan.failed_files) {
+      wanted.push_back(source_key(f.source));
+    }
+    if (!own.azcopy_log.empty()) {
+      own.failure_log = read_failure_log(own.azcopy_log, std::move(wanted));
+    }
+  }
   if (auto tail = read_tail(record.stdout_path(), kStdoutTailBytes)) {
     own.stdout_tail = parse_output(*tail);
     if (own.stdout_tail->scan_failed) {
@@ -177,7 +207,8 @@ Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast
     case Verdict::FromPlan:
       obs.summary = std::move(d.summary);
       if (d.keep) {
-        complete_summary(*obs.summary, *obs.record, read_own_output(*obs.record), uncounted_folders,
+        complete_summary(*obs.summary, *obs.record,
+                         read_own_output(core, *obs.record, *obs.summary), uncounted_folders,
                          obs.at);
         obs.record->summary = *obs.summary;
         obs.record->last_state = obs.summary->state;

@@ -27,7 +27,9 @@ std::string record_to_json(const JobRecord& r) {
          {"resumes", r.resumes},
          {"cancel_requested", r.cancel_requested},
          {"process_dir", r.process_dir},
-         {"empty_folders_notice", r.empty_folders_notice}};
+         {"empty_folders_notice", r.empty_folders_notice},
+         {"source_sas_expiry", optional_time(r.source_sas_expiry)},
+         {"destination_sas_expiry", optional_time(r.destination_sas_expiry)}};
   if (r.exit) {
     j["exit"] = json{{"exit_code", r.exit->exit_code}, {"signal", r.exit->signal}};
   }
@@ -53,6 +55,8 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
     r.process_dir = j.value("process_dir", std::string());
     r.cancel_requested = j.value("cancel_requested", false);
     r.empty_folders_notice = j.value("empty_folders_notice", std::string());
+    r.source_sas_expiry = time_from_value(j.value("source_sas_expiry", json()));
+    r.destination_sas_expiry = time_from_value(j.value("destination_sas_expiry", json()));
     if (j.contains("exit") && j["exit"].is_object()) {
       r.exit = ExitStatus{j["exit"].value("exit_code", -1), j["exit"].value("signal", 0)};
     }

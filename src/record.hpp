@@ -33,6 +33,10 @@ struct JobRecord {
   /// AzCopy's "Any empty folders will not be processed" notice, as printed before the job id
   /// (redacted); "" when it did not print it. `jobs show` does not repeat it.
   std::string empty_folders_notice;
+  /// The `se` of the SAS tokens the job's last process was given (no secret: a date), to tell
+  /// whether its 403s came after one expired.
+  std::optional<TimePoint> source_sas_expiry;
+  std::optional<TimePoint> destination_sas_expiry;
 
   [[nodiscard]] std::filesystem::path dir() const { return ref.log_dir; }
   [[nodiscard]] std::filesystem::path output_dir() const {

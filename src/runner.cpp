@@ -26,6 +26,7 @@
 #include "observe.hpp"
 #include "parse_detail.hpp"
 #include "runner_core.hpp"
+#include "sas_expiry.hpp"
 
 namespace azcopy_runner {
 namespace fs = std::filesystem;
@@ -62,8 +63,15 @@ class AzCopyRunner::Impl {
                           const CopyOptions& options) {
     const std::vector<std::string> args =
         detail::build_copy_args(source, destination, options, core_.config.default_log_level);
+    // A local path is no SAS, whatever its name holds.
+    const auto url_expiry = [](std::string_view location) {
+      return location.find("://") == std::string_view::npos ? std::nullopt
+                                                            : detail::sas_expiry(location);
+    };
+    const detail::SasExpiries expiries{url_expiry(source), url_expiry(destination)};
+    refuse_expiring(expiries, {});
     detail::refuse_debug_log_that_leaks(args, core_.azcopy, core_.store.root().string());
-    return detail::launch_job(core_, args, "copy", std::nullopt);
+    return detail::launch_job(core_, args, "copy", std::nullopt, expiries);
   }
 
   AzCopyProgress poll(std::string_view job_id) {
@@ -165,6 +173,10 @@ class AzCopyRunner::Impl {
                                  std::to_string(record->process.pid) + "): nothing to resume",
                              ErrorContext{job_id, record->ref.log_dir, {}});
     }
+    const detail::SasExpiries expiries{
+        source_sas.empty() ? std::nullopt : detail::sas_expiry(source_sas),
+        destination_sas.empty() ? std::nullopt : detail::sas_expiry(destination_sas)};
+    refuse_expiring(expiries, job_id);
     std::vector<std::string> args{"jobs", "resume", job_id, "--output-type=json",
                                   "--skip-version-check"};
     if (!source_sas.empty()) {
@@ -188,7 +200,7 @@ class AzCopyRunner::Impl {
       fresh.ref.log_dir = dir.string();
       record = fresh;
     }
-    return detail::launch_job(core_, args, "resume", record);
+    return detail::launch_job(core_, args, "resume", record, expiries);
   }
 
   [[nodiscard]] std::vector<JobRecordInfo> list_jobs() const { return core_.store.list(); }
@@ -250,6 +262,16 @@ class AzCopyRunner::Impl {
       }
     }
     return stop.stop_requested() ? Wake::Stopped : Wake::Pause;
+  }
+
+  /// Refuses tokens that have expired or expire within RunnerConfig::min_sas_validity.
+  void refuse_expiring(const detail::SasExpiries& expiries, const std::string& job_id) const {
+    const auto now = std::chrono::system_clock::now();
+    const std::string log_dir = core_.store.root().string();
+    detail::refuse_expiring_sas("source", expiries.source, now, core_.config.min_sas_validity,
+                                job_id, log_dir);
+    detail::refuse_expiring_sas("destination", expiries.destination, now,
+                                core_.config.min_sas_validity, job_id, log_dir);
   }
 
   /// Drops a removed job from the poll cache.

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """SAS signing and checking for the Azure Files test server (Python 3 standard library only).
 
-Signs account SAS and Files service SAS (share `sr=s` or file `sr=f`) tokens with an account
-key, and checks them the way the Files test server does. The default key is the Azure Storage
+Signs account SAS, Files service SAS (share `sr=s` or file `sr=f`) and Blob service SAS
+(container `sr=c`, checked by Azurite) tokens with an account key, and checks the first two
+the way the Files test server does. The default key is the Azure Storage
 emulator's well-known public dev key (published in the Azurite documentation; not a secret).
 
 Usage (prints a query string without a leading '?'):
   sas.py account [--services bf] [--resource-types sco] [--permissions rwdlacup]
   sas.py share SHARE [--permissions rcwdl]
   sas.py file SHARE PATH [--permissions rcwd]
+  sas.py container CONTAINER [--permissions racwdl]
 Common options: --account NAME, --key BASE64, --version SV, --protocol https,http,
   --expiry-minutes N (se = now + N, default 1440; negative gives an expired SAS),
   --start-minutes N (st = now + N, e.g. -5; absent: no st).
@@ -125,6 +127,26 @@ def file_service_sas(account: str = EMULATOR_ACCOUNT, key: str = EMULATOR_KEY, s
     return _query(p)
 
 
+def blob_container_sas(account: str = EMULATOR_ACCOUNT, key: str = EMULATOR_KEY,
+                       container: str = "", permissions: str = "racwdl", start=None, expiry=None,
+                       version: str = DEFAULT_VERSION, protocol: str = "https,http",
+                       ip: str = "") -> str:
+    """A Blob service SAS for CONTAINER (`sr=c`), in the string-to-sign of version 2020-12-06
+    and later (signed resource, snapshot time and encryption scope included)."""
+    if not container:
+        raise ValueError("want a container")
+    if version < "2020-12-06":
+        raise ValueError("container SAS are signed here for sv 2020-12-06 and later only")
+    expiry = expiry if expiry is not None else utcnow() + datetime.timedelta(days=1)
+    p = {"sv": version, "sr": "c", "sp": permissions, "st": format_time(start),
+         "se": format_time(expiry), "sip": ip, "spr": protocol}
+    string_to_sign = "\n".join(
+        [p["sp"], p["st"], p["se"], f"/blob/{account}/{container}", "", p["sip"], p["spr"],
+         p["sv"], "c", "", "", "", "", "", "", ""])
+    p["sig"] = sign(key, string_to_sign)
+    return _query(p)
+
+
 def _check_signature(expected: str, given: str):
     if not hmac.compare_digest(expected.encode(), given.encode()):
         raise SasError("AuthenticationFailed", "Signature did not match.")
@@ -216,8 +238,9 @@ def authorize(p: dict, account: str, key: str, share, path: str, level: str, per
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=("account", "share", "file"))
-    parser.add_argument("target", nargs="*", help="SHARE, or SHARE PATH for 'file'")
+    parser.add_argument("kind", choices=("account", "share", "file", "container"))
+    parser.add_argument("target", nargs="*",
+                        help="SHARE, SHARE PATH for 'file', CONTAINER for 'container'")
     parser.add_argument("--account", default=EMULATOR_ACCOUNT)
     parser.add_argument("--key", default=EMULATOR_KEY)
     parser.add_argument("--services", default="bf")
@@ -228,7 +251,7 @@ def main(argv=None) -> int:
     parser.add_argument("--expiry-minutes", type=float, default=1440)
     parser.add_argument("--start-minutes", type=float)
     args = parser.parse_args(argv)
-    want = {"account": 0, "share": 1, "file": 2}[args.kind]
+    want = {"account": 0, "share": 1, "file": 2, "container": 1}[args.kind]
     if len(args.target) != want:
         parser.error(f"'{args.kind}' takes {want} positional argument(s)")
     now = utcnow()
@@ -236,7 +259,10 @@ def main(argv=None) -> int:
                   protocol=args.protocol, expiry=now + datetime.timedelta(minutes=args.expiry_minutes),
                   start=None if args.start_minutes is None
                   else now + datetime.timedelta(minutes=args.start_minutes))
-    if args.kind == "account":
+    if args.kind == "container":
+        print(blob_container_sas(container=args.target[0],
+                                 permissions=args.permissions or "racwdl", **common))
+    elif args.kind == "account":
         print(account_sas(services=args.services, resource_types=args.resource_types,
                           permissions=args.permissions or "rwdlacup", **common))
     else:

@@ -43,14 +43,19 @@ struct RunnerConfig {
   /// (tens of milliseconds). `jobs show` is still used whenever the output cannot decide
   /// (no progress yet, process gone without an EndOfJob, another host).
   bool poll_from_output = true;
+  /// start_copy() and resume() refuse a SAS (of a URL, or a token given to resume()) whose
+  /// `se` is in the past or less than this far ahead (AzCopySasExpiredError, before anything
+  /// starts): a job must not outlive its tokens. Zero refuses only expired tokens.
+  std::chrono::seconds min_sas_validity{0};
   /// Further variables for AzCopy (e.g. AZCOPY_CONCURRENCY_VALUE). Secrets here are passed
   /// to AzCopy but never recorded.
   std::map<std::string, std::string> extra_env;
 
   /// Reads AZCOPY_PATH, AZCOPY_WORK_DIR, AZCOPY_LOG_DIR, AZCOPY_POLL_INTERVAL_SECONDS,
-  /// AZCOPY_DEFAULT_LOG_LEVEL, AZCOPY_RUNNER_START_TIMEOUT_SECONDS and
-  /// AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS. When AZCOPY_WORK_DIR is unset or empty, work_dir
-  /// stays empty (see work_dir for the candidates). Invalid numbers keep the default.
+  /// AZCOPY_DEFAULT_LOG_LEVEL, AZCOPY_RUNNER_START_TIMEOUT_SECONDS,
+  /// AZCOPY_RUNNER_COMMAND_TIMEOUT_SECONDS and AZCOPY_RUNNER_MIN_SAS_VALIDITY_SECONDS. When
+  /// AZCOPY_WORK_DIR is unset or empty, work_dir stays empty (see work_dir for the candidates).
+  /// Invalid numbers keep the default.
   [[nodiscard]] static RunnerConfig from_env();
 
   /// The effective runner log directory (log_dir or `<work_dir>/runner`; with an empty

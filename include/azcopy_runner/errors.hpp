@@ -53,6 +53,26 @@ class AzCopyStartError : public AzCopyError {
   [[nodiscard]] std::string_view type_name() const noexcept override { return "AzCopyStartError"; }
 };
 
+/// A SAS token of the request has expired, or expires within RunnerConfig::min_sas_validity:
+/// refused before AzCopy starts (it would list, start and fail part-way with 403s).
+class AzCopySasExpiredError : public AzCopyStartError {
+ public:
+  /// @param side "source" or "destination".
+  AzCopySasExpiredError(const std::string& message, ErrorContext context, std::string side,
+                        TimePoint expires_at);
+  [[nodiscard]] std::string_view type_name() const noexcept override {
+    return "AzCopySasExpiredError";
+  }
+  /// "source" or "destination": whose SAS it is.
+  [[nodiscard]] const std::string& side() const noexcept { return side_; }
+  /// The SAS's `se`.
+  [[nodiscard]] TimePoint expires_at() const noexcept { return expires_at_; }
+
+ private:
+  std::string side_;
+  TimePoint expires_at_;
+};
+
 /// AzCopy ran but no job id appeared in its output before the deadline.
 class AzCopyJobIdNotFoundError : public AzCopyError {
  public:

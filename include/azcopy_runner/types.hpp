@@ -64,9 +64,28 @@ struct AzCopyJobRef {
 struct FailedFile {
   std::string source;
   std::string destination;
-  std::string error_code;       ///< AzCopy's ErrorCode, usually an HTTP status ("404", "412").
+  std::string error_code;       ///< AzCopy's ErrorCode: an HTTP status ("404", "412") or "0".
   std::string transfer_status;  ///< "Failed", "SkippedEntityAlreadyExists", ...
   std::int64_t size = 0;
+  /// Why it failed, from its failure line in AzCopy's job log (the job's last run): AzCopy's
+  /// message without URLs, redacted, at most kMaxReasonBytes. Empty when the log was not
+  /// readable or does not name this file.
+  std::string reason;
+  int http_status = 0;       ///< The refused request's HTTP status (403, 404, 412...), or 0.
+  std::string service_code;  ///< Its `x-ms-error-code` ("AuthorizationPermissionMismatch"), or "".
+};
+
+/// One cause of a job's failed transfers: failures with the same status, service code and
+/// message, counted in AzCopy's job log (the job's last run).
+struct FailureCause {
+  std::int64_t count = 0;    ///< Failed transfers with this cause.
+  int http_status = 0;       ///< 0 when the log gives none (a connection error, a local error).
+  std::string service_code;  ///< `x-ms-error-code`, or "".
+  std::string message;       ///< AzCopy's message without URLs (redacted, bounded).
+  /// Which side refused: "source" or "destination" (the refused request's URL, or a code about
+  /// the copy source); "" when the log does not tell.
+  std::string side;
+  std::optional<TimePoint> first_at;  ///< The first such failure (the log's whole second).
 };
 
 /// Result of poll(): a cheap, non-blocking view of a job.
@@ -112,6 +131,13 @@ struct AzCopySummary {
   /// shows it; the notice is also the first of `messages`. Known from the output of the
   /// AzCopy process the runner started (kept in the job's record); `jobs show` does not say it.
   bool empty_folders_not_processed = false;
+  /// For a FAILED job, one line a person reads first: the most frequent cause of its failed
+  /// transfers with its count, e.g. "5 of 5 failed: 403 AuthorizationPermissionMismatch on the
+  /// destination (Could not check destination file existence)", what a SAS that expired
+  /// before them means, or else the first message. Empty for any other state.
+  std::string failure_reason;
+  /// The causes of the failed transfers, most frequent first (at most kMaxFailureCauses).
+  std::vector<FailureCause> failure_causes;
 };
 
 /// Bounds on what a summary keeps.
@@ -119,6 +145,8 @@ inline constexpr std::size_t kMaxRawSummaryBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kMaxFailedFiles = 100;
 inline constexpr std::size_t kMaxMessages = 20;
 inline constexpr std::size_t kMaxExcerptBytes = std::size_t{4} * 1024;
+inline constexpr std::size_t kMaxFailureCauses = 8;
+inline constexpr std::size_t kMaxReasonBytes = 300;
 
 /// Options of start_copy(). Defaults follow the task.
 struct CopyOptions {

@@ -75,6 +75,38 @@ inline std::string expiring_sas(std::chrono::seconds seconds) {
   return sas;
 }
 
+/// A SAS made by sas.py with @p args (e.g. {"share", NAME, "--permissions", "rl"}), valid for
+/// @p minutes (different minutes give different signatures).
+inline std::string sas_token(std::vector<std::string> args, double minutes = 60) {
+  std::vector<std::string> argv{"python3", AZCOPY_RUNNER_SAS_TOOL};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--expiry-minutes", std::to_string(minutes)});
+  const CommandResult r = run_command(argv);
+  EXPECT_EQ(r.status, 0) << "sas.py";
+  std::string sas = r.out;
+  while (!sas.empty() && (sas.back() == '\n' || sas.back() == '\r')) {
+    sas.pop_back();
+  }
+  return sas;
+}
+
+/// A Files service SAS for share @p name (sr=s) with permissions @p sp.
+inline std::string share_sas(const std::string& name, const std::string& sp, double minutes = 60) {
+  return sas_token({"share", name, "--permissions", sp}, minutes);
+}
+
+/// A Blob service SAS for container @p name (sr=c) with permissions @p sp.
+inline std::string container_sas(const std::string& name, const std::string& sp,
+                                 double minutes = 60) {
+  return sas_token({"container", name, "--permissions", sp}, minutes);
+}
+
+/// An account SAS for the File service only (ss=f, srt=sco) with permissions @p sp: what the
+/// service signs for its Files side.
+inline std::string files_account_sas(const std::string& sp, double minutes = 60) {
+  return sas_token({"account", "--services", "f", "--permissions", sp}, minutes);
+}
+
 inline std::string signature_of(const std::string& sas) {
   const auto pos = sas.find("sig=");
   return pos == std::string::npos ? std::string()

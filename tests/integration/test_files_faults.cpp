@@ -266,6 +266,13 @@ TEST_F(ProductionFaults, ASourceSasThatExpiresDuringACoolFailsItsFilesAndAResume
   }
   EXPECT_GT(failed.failed_transfers, 0);
   EXPECT_LT(failed.files_transferred, static_cast<std::int64_t>(tree.size()));
+  // The summary says why: the Blob service could not read the share any more, after the
+  // source's SAS expired, and a resume with fresh tokens continues the job.
+  EXPECT_THAT(failed.failure_reason,
+              HasSubstr(" failed: 403 CannotVerifyCopySource on the source"));
+  EXPECT_THAT(failed.failure_reason, HasSubstr("the source's SAS expired at "));
+  EXPECT_THAT(failed.failure_reason, Not(HasSubstr("destination's SAS")));
+  EXPECT_THAT(failed.failure_reason, HasSubstr("resume the job with fresh SAS tokens"));
   ASSERT_FALSE(failed.failed_files.empty());
   for (const auto& f : failed.failed_files) {
     EXPECT_EQ(f.error_code, "403") << f.source;
@@ -281,6 +288,7 @@ TEST_F(ProductionFaults, ASourceSasThatExpiresDuringACoolFailsItsFilesAndAResume
   const AzCopySummary done = runner_->wait(failed.job_id, 300s, 200ms);
   EXPECT_EQ(done.state, AzCopyJobState::Succeeded) << done.raw_summary;
   EXPECT_EQ(done.failed_transfers, 0);
+  EXPECT_TRUE(done.failure_reason.empty()) << done.failure_reason;  // the last run's outcome
   ASSERT_EQ(blobs(cont, "project/"), tree);
   for (const auto& [rel, size] : tree) {
     EXPECT_EQ(Env::get().ctl_run({"get", cont + "/project/" + rel}), slurp(project / rel)) << rel;

@@ -284,25 +284,56 @@ TEST(CliOutput, SummaryJsonFields) {
   s.job_id = "id";
   s.state = AzCopyJobState::Failed;
   s.raw_status = "CompletedWithErrors";
-  s.failed_files.push_back(FailedFile{
-      "/src/a", "https://a.blob.core.windows.net/c/a?sv=1&sig=SECRET", "412", "Failed", 3});
+  s.failed_files.push_back(
+      FailedFile{"/src/a", "https://a.blob.core.windows.net/c/a?sv=1&sig=SECRET", "412", "Failed",
+                 3, "There is currently a lease on the blob", 412, "LeaseIdMissing"});
   s.started_at = TimePoint{} + 1764440590301ms;
+  s.failure_reason = "1 of 1 failed: 412 LeaseIdMissing on the destination";
+  s.failure_causes.push_back(FailureCause{1, 412, "LeaseIdMissing", "There is a lease",
+                                          "destination", TimePoint{} + 1764440591000ms});
   const auto j = summary_json(s);
-  for (const char* key : {"job_id", "state", "raw_status", "files_transferred", "bytes_transferred",
-                          "failed_transfers", "skipped_transfers", "total_transfers",
-                          "bytes_expected", "warnings", "errors", "started_at", "finished_at",
-                          "failed_files", "failed_files_omitted", "messages", "raw_summary"}) {
+  for (const char* key :
+       {"job_id", "state", "raw_status", "failure_reason", "files_transferred", "bytes_transferred",
+        "failed_transfers", "skipped_transfers", "total_transfers", "bytes_expected", "warnings",
+        "errors", "started_at", "finished_at", "failed_files", "failed_files_omitted",
+        "failure_causes", "messages", "raw_summary"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["state"], "FAILED");
   EXPECT_EQ(j["started_at"], "2025-11-29T18:23:10.301Z");
   EXPECT_TRUE(j["finished_at"].is_null());
   EXPECT_EQ(j["failed_files"][0]["error_code"], "412");
+  EXPECT_EQ(j["failed_files"][0]["http_status"], 412);
+  EXPECT_EQ(j["failed_files"][0]["service_code"], "LeaseIdMissing");
+  EXPECT_EQ(j["failed_files"][0]["reason"], "There is currently a lease on the blob");
+  EXPECT_EQ(j["failure_reason"], "1 of 1 failed: 412 LeaseIdMissing on the destination");
+  EXPECT_EQ(j["failure_causes"][0]["side"], "destination");
+  EXPECT_EQ(j["failure_causes"][0]["first_at"], "2025-11-29T18:23:11.000Z");
   EXPECT_THAT(dump_json(j), Not(HasSubstr("SECRET")));
 }
 
 TEST(CliOutput, DumpJsonToleratesInvalidUtf8) {
   EXPECT_NO_THROW((void)dump_json(nlohmann::ordered_json{{"x", std::string("bad \xff byte")}}));
+}
+
+TEST(CliOutput, AFailedSummarySaysWhyFirstAndEachFilesReason) {
+  AzCopySummary s;
+  s.job_id = "id";
+  s.state = AzCopyJobState::Failed;
+  s.raw_status = "Failed";
+  s.failure_reason = "1 of 1 failed: 403 AuthorizationPermissionMismatch on the destination";
+  s.failed_files.push_back(FailedFile{"https://a/s/f?sig=SECRET", "https://b/c/f?sig=SECRET", "0",
+                                      "Failed", 8, "Could not check destination file.", 403,
+                                      "AuthorizationPermissionMismatch"});
+  const std::string text = format_summary(s);
+  EXPECT_THAT(text, HasSubstr("Job id: FAILED (Failed)\n  why:                1 of 1 failed: 403 "
+                              "AuthorizationPermissionMismatch on the destination\n"));
+  EXPECT_THAT(text, HasSubstr("\n      403 AuthorizationPermissionMismatch: Could not check "
+                              "destination file.\n"));
+  EXPECT_THAT(text, Not(HasSubstr("SECRET")));
+  s.state = AzCopyJobState::Succeeded;
+  s.failure_reason.clear();
+  EXPECT_THAT(format_summary(s), Not(HasSubstr("why:")));
 }
 
 TEST(CliOutput, Formatting) {

@@ -246,7 +246,7 @@ TEST_P(FailedRules, DecideTheFinalState) {
   const FailedRuleCase& c = GetParam();
   AzCopySummary s = plan_summary(c.raw_status, c.failed, c.skipped);
   for (std::int64_t i = 0; i < c.failed; ++i) {
-    s.failed_files.push_back(FailedFile{"src", "dst", "403", "Failed", 1});
+    s.failed_files.push_back(FailedFile{"src", "dst", "403", "Failed", 1, "", 0, ""});
   }
   s.messages = {"an AzCopy message"};
   OwnOutput own;
@@ -311,6 +311,116 @@ TEST(CompleteSummary, AFirstMessageKeepsTheBoundOnMessages) {
   EXPECT_EQ(s.messages.size(), kMaxMessages);
   EXPECT_NE(s.messages.front().find("could not list"), std::string::npos);
   EXPECT_EQ(s.messages.back(), numbered_message(kMaxMessages - 2));
+}
+
+// ----- failure reasons -------------------------------------------------------------------------
+
+/// A job log's finding: @p count failures of one cause on @p url (no query, decoded).
+FailureLog logged(std::int64_t count, int status, const char* code, const char* message,
+                  const char* url, TimePoint at) {
+  FailureLog log;
+  log.readable = true;
+  log.failures = count;
+  LoggedFailure f{status, code, message, url, at};
+  log.causes.push_back(LoggedCause{f, count});
+  log.by_source["https://a/s/f1.txt"] = f;
+  return log;
+}
+
+AzCopySummary failed_plan(std::int64_t failed) {
+  AzCopySummary s = plan_summary("CompletedWithErrors", failed, 0);
+  s.failed_files.push_back(FailedFile{"https://a/s/f1.txt?REDACTED", "https://b/c/f1.txt?REDACTED",
+                                      "0", "Failed", 1, "", 0, ""});
+  s.failed_files.push_back(FailedFile{"https://a/s/f2.txt?REDACTED", "https://b/c/f2.txt?REDACTED",
+                                      "0", "Failed", 1, "", 0, ""});
+  return s;
+}
+
+TEST(FailureReason, TheMostFrequentCauseWithItsCountAndSideComesFirst) {
+  AzCopySummary s = failed_plan(5);
+  OwnOutput own;
+  own.failure_log = logged(5, 403, "AuthorizationPermissionMismatch",
+                           "Could not check destination file existence.", "https://b/c/f1.txt",
+                           kStarted + seconds(3));
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.failure_reason,
+            "5 of 5 failed: 403 AuthorizationPermissionMismatch on the destination (Could not "
+            "check destination file existence)");
+  ASSERT_EQ(s.failure_causes.size(), 1U);
+  EXPECT_EQ(s.failure_causes[0].side, "destination");
+  EXPECT_EQ(s.failure_causes[0].count, 5);
+  EXPECT_EQ(s.failed_files[0].http_status, 403);
+  EXPECT_EQ(s.failed_files[0].service_code, "AuthorizationPermissionMismatch");
+  EXPECT_EQ(s.failed_files[0].reason, "Could not check destination file existence.");
+  EXPECT_EQ(s.failed_files[1].http_status, 0);  // the log did not name it
+  EXPECT_TRUE(s.failed_files[1].reason.empty());
+}
+
+TEST(FailureReason, OtherCausesAreCountedAndACopySourceCodeIsTheSourcesSide) {
+  AzCopySummary s = failed_plan(7);
+  OwnOutput own;
+  own.failure_log = logged(4, 403, "CannotVerifyCopySource", "This request is not authorized",
+                           "https://b/c/f1.txt", kStarted);
+  own.failure_log->failures = 7;
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.failure_reason,
+            "4 of 7 failed: 403 CannotVerifyCopySource on the source (This request is not "
+            "authorized); 3 with other causes (failure_causes)");
+}
+
+TEST(FailureReason, FourOhThreesAfterASidesSasExpiredSayWhichAndThatAResumeContinues) {
+  JobRecord r = job(0, false, "true");
+  r.source_sas_expiry = kStarted + seconds(60);
+  r.destination_sas_expiry = kStarted + seconds(7200);
+  const auto reason_at = [&r](TimePoint first_failure) {
+    AzCopySummary s = failed_plan(2);
+    OwnOutput own;
+    own.failure_log = logged(2, 403, "CannotVerifyCopySource", "When Staging block from URL.",
+                             "https://b/c/f1.txt", first_failure);
+    complete_summary(s, r, own, 0, kObserved);
+    return s.failure_reason;
+  };
+  const std::string after = reason_at(kStarted + seconds(61));
+  EXPECT_NE(after.find("the source's SAS expired at 1970-01-12T13:47:40.000Z, before these "
+                       "failures"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("resume the job with fresh SAS tokens"), std::string::npos);
+  EXPECT_EQ(after.find("destination's SAS"), std::string::npos);
+  const std::string before = reason_at(kStarted + seconds(59));
+  EXPECT_EQ(before.find("expired"), std::string::npos) << before;
+}
+
+TEST(FailureReason, WithoutALogTheCountAndTheLogThatCouldNotBeReadAreSaid) {
+  AzCopySummary s = failed_plan(2);
+  s.failed_files[0].error_code = "403";
+  OwnOutput own;
+  own.azcopy_log = "/w/id.log";
+  own.failure_log = FailureLog{};  // not readable
+  complete_summary(s, job(0, false, "true"), own, 0, kObserved);
+  EXPECT_EQ(s.failure_reason,
+            "2 transfer(s) failed (error 403); /w/id.log could not be read for the reason");
+}
+
+TEST(FailureReason, AFailedJobWithoutFailedTransfersGivesItsFirstErrorAsOneLine) {
+  AzCopySummary s = plan_summary("Failed", 0, 0);
+  s.messages = {"WARN: something minor",
+                "Cannot perform copy due to error: GET https://a/s/project?sv=1&sig=SECRET\n----"
+                "\nRESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationPermissionMismatch"};
+  complete_summary(s, job(0, false, "true"), OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(s.failure_reason,
+            "403 AuthorizationPermissionMismatch on the source (Cannot perform copy due to "
+            "error)");
+}
+
+TEST(FailureReason, OnlyAFailedJobHasOne) {
+  for (const char* status : {"Completed", "Cancelled", "CompletedWithSkipped"}) {
+    AzCopySummary s = plan_summary(status, 0, 0);
+    s.messages = {"Cannot perform copy due to error"};
+    complete_summary(s, job(0, true, "true"), OwnOutput{}, 0, kObserved);
+    EXPECT_TRUE(s.failure_reason.empty()) << status;
+  }
 }
 
 TEST(ProgressAndSummary, AreInversesOnTheFiguresTheyShare) {

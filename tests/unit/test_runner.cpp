@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -43,7 +45,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kV = "10.32.2";
 const std::string kSas =
-    "sv=2019-12-12&ss=b&srt=sco&sp=rwdlacup&se=2026-11-30T18%3A23%3A10Z&spr=https%2Chttp&sig="
+    "sv=2019-12-12&ss=b&srt=sco&sp=rwdlacup&se=2126-11-30T18%3A23%3A10Z&spr=https%2Chttp&sig="
     "c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
 const std::string kSigValue = "c2VjcmV0LXNpZ25hdHVyZQ";
 
@@ -258,6 +260,47 @@ TEST_F(RunnerTest, StartCopyRefusesBadRequestsBeforeRunningAnything) {
   auto r = runner();
   EXPECT_THROW(r.start_copy("src", "dst", o), AzCopyStartError);
   EXPECT_THROW(r.start_copy("", "dst", CopyOptions{}), AzCopyStartError);
+}
+
+TEST_F(RunnerTest, AnExpiredOrExpiringSasIsRefusedBeforeAnythingRunsNamingItsSide) {
+  EXPECT_CALL(*launcher_, spawn_detached(_)).Times(0);
+  const auto in = [](std::chrono::seconds from_now) {
+    const auto t =
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() + from_now);
+    const std::time_t c = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&c, &tm);
+    std::array<char, 32> buf{};
+    const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H%%3A%M%%3A%SZ", &tm);
+    return "sv=2021-08-06&sr=c&sp=rl&se=" + std::string(buf.data(), n) + "&sig=c2lnbmF0dXJl";
+  };
+  const std::string good = "https://a.blob.core.windows.net/c?" + in(2h);
+  const std::string expired = "https://a.file.core.windows.net/s/p?" + in(-1min);
+  auto r = runner();
+  try {
+    r.start_copy(expired, good, CopyOptions{});
+    ADD_FAILURE() << "not refused";
+  } catch (const AzCopySasExpiredError& e) {
+    EXPECT_EQ(e.side(), "source");
+    EXPECT_LT(e.expires_at(), std::chrono::system_clock::now());
+    EXPECT_THAT(e.what(), HasSubstr("the source's SAS expired at "));
+    EXPECT_THAT(e.what(), Not(HasSubstr("c2lnbmF0dXJl")));
+  }
+  EXPECT_THROW(r.start_copy(good, expired, CopyOptions{}), AzCopySasExpiredError);
+  // Valid for 30 more minutes: refused when a job must be given an hour.
+  config_.min_sas_validity = 1h;
+  auto strict = runner();
+  const std::string soon = "https://a.blob.core.windows.net/c?" + in(30min);
+  try {
+    strict.start_copy(good, soon, CopyOptions{});
+    ADD_FAILURE() << "not refused";
+  } catch (const AzCopySasExpiredError& e) {
+    EXPECT_EQ(e.side(), "destination");
+    EXPECT_THAT(e.what(), HasSubstr("less than the 3600 s"));
+  }
+  // resume() checks the tokens it is given, and nothing runs.
+  EXPECT_THROW(strict.resume("0bd1a7e4-3f0c-4a4e-a1e5-2b4b0c1d9e77", in(2h), in(10min)),
+               AzCopySasExpiredError);
 }
 
 TEST_F(RunnerTest, StartCopyReportsAnEarlyExitWithTheExcerpt) {

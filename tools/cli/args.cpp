@@ -623,8 +623,9 @@ not be understood.
     case Command::Summary:
       return R"(Usage: azcopy-runner summary ID
 
-Prints the final summary of job ID: state, files and bytes transferred, failed and skipped
-transfers, the failed files (at most 100), AzCopy's error and warning messages.
+Prints the final summary of job ID: state, why it failed (one line, from AzCopy's log), files
+and bytes transferred, failed and skipped transfers, the failed files (at most 100) with their
+reasons, AzCopy's error and warning messages.
 Exit codes: 0 SUCCEEDED, 1 FAILED, 3 CANCELED, 6 still running (with --json the error object
 carries the partial summary), 4 job not found.
 )";

@@ -273,18 +273,9 @@ std::string format_progress(const AzCopyProgress& progress) {
   return out;
 }
 
-std::string format_summary(const AzCopySummary& summary) {
-  std::string out = fmt::format("Job {}: {}\n", summary.job_id.empty() ? "-" : summary.job_id,
-                                state_with_raw(summary.state, summary.raw_status));
-  out += fmt::format("  files transferred:  {} ({} transfers in total)\n",
-                     summary.files_transferred, summary.total_transfers);
-  out += fmt::format("  bytes transferred:  {}\n",
-                     bytes_pair(summary.bytes_transferred, summary.bytes_expected));
-  out += fmt::format("  failed transfers:   {}\n", summary.failed_transfers);
-  out += fmt::format("  skipped transfers:  {}\n", summary.skipped_transfers);
-  out += fmt::format("  warnings, errors:   {}, {}\n", summary.warnings, summary.errors);
-  out += fmt::format("  started at:         {}\n", human_time(summary.started_at));
-  out += fmt::format("  finished at:        {}\n", human_time(summary.finished_at));
+namespace {
+/// The failed (or skipped) files of a summary, each with its reason when AzCopy's log gave one.
+void format_failed_files(std::string& out, const AzCopySummary& summary) {
   if (!summary.failed_files.empty() || summary.failed_files_omitted > 0) {
     out += fmt::format("  failed or skipped files ({} listed{}):\n", summary.failed_files.size(),
                        summary.failed_files_omitted > 0
@@ -295,8 +286,32 @@ std::string format_summary(const AzCopySummary& summary) {
           fmt::format("    {} {}: {} -> {} ({})\n", redact(file.transfer_status),
                       file.error_code.empty() ? "-" : redact(file.error_code), redact(file.source),
                       redact(file.destination), format_bytes(static_cast<double>(file.size)));
+      if (!file.reason.empty() || file.http_status != 0 || !file.service_code.empty()) {
+        out += fmt::format(
+            "      {}{}{}\n", file.http_status != 0 ? std::to_string(file.http_status) + " " : "",
+            file.service_code.empty() ? "" : redact(file.service_code) + ": ", redact(file.reason));
+      }
     }
   }
+}
+}  // namespace
+
+std::string format_summary(const AzCopySummary& summary) {
+  std::string out = fmt::format("Job {}: {}\n", summary.job_id.empty() ? "-" : summary.job_id,
+                                state_with_raw(summary.state, summary.raw_status));
+  if (!summary.failure_reason.empty()) {
+    out += fmt::format("  why:                {}\n", redact(summary.failure_reason));
+  }
+  out += fmt::format("  files transferred:  {} ({} transfers in total)\n",
+                     summary.files_transferred, summary.total_transfers);
+  out += fmt::format("  bytes transferred:  {}\n",
+                     bytes_pair(summary.bytes_transferred, summary.bytes_expected));
+  out += fmt::format("  failed transfers:   {}\n", summary.failed_transfers);
+  out += fmt::format("  skipped transfers:  {}\n", summary.skipped_transfers);
+  out += fmt::format("  warnings, errors:   {}, {}\n", summary.warnings, summary.errors);
+  out += fmt::format("  started at:         {}\n", human_time(summary.started_at));
+  out += fmt::format("  finished at:        {}\n", human_time(summary.finished_at));
+  format_failed_files(out, summary);
   if (!summary.messages.empty()) {
     out += "  messages:\n";
     for (const std::string& message : summary.messages) {
