@@ -156,6 +156,11 @@ TEST_F(Cli, RmAndPruneRemoveWhatEndedJobsLeftAndPollThenSaysNotFound) {
     ASSERT_EQ(copy.status, 0) << copy.out << copy.err;
     ids.push_back(parse(copy.out)["job_id"]);
   }
+  // `copy --wait` returns at the job's EndOfJob and AzCopy exits a moment later; prune leaves a
+  // job whose process still runs: both must be gone first (on a loaded machine it takes longer).
+  for (const auto& job : parse(cli({"jobs", "--json"}).out)["jobs"]) {
+    ASSERT_TRUE(wait_gone(job["pid"].get<std::int64_t>(), 30s, true)) << job["job_id"];
+  }
   const auto azcopy_files = [&](const std::string& id) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(config_.work_dir)) {
