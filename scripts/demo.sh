@@ -151,9 +151,13 @@ print(f"{len(sizes)} files, {written} bytes, 1 empty directory", file=sys.stderr
 EOF
 
 python3 "$AZURITE_CTL" --endpoint "$blob" mkcontainer "$container" >/dev/null
-# One SAS a side (ss=bf, signed with the development key): never printed.
-share_sas="$(python3 emulators/files/sas.py account --expiry-minutes 120)"
-container_sas="$(python3 emulators/files/sas.py account --expiry-minutes 121)"
+# The tokens the service signs (development key; never printed): for the Files side an account
+# SAS (ss=f), rl as a source and racwd as a destination; for the Blob side a container SAS
+# (sr=c), valid for one hour, racwd as a destination and rl as a source.
+cool_share_sas="$(python3 emulators/files/sas.py account --services f --permissions rl --expiry-minutes 120)"
+cool_container_sas="$(python3 emulators/files/sas.py container "$container" --permissions racwd --expiry-minutes 60)"
+restore_container_sas="$(python3 emulators/files/sas.py container "$container" --permissions rl --expiry-minutes 60)"
+restore_share_sas="$(python3 emulators/files/sas.py account --services f --permissions racwd --expiry-minutes 121)"
 azwork="$work/azcopy-work"
 export AZCOPY_PATH="$azcopy" AZCOPY_WORK_DIR="$azwork"
 log "AzCopy: $("$azcopy" --version --skip-version-check 2>/dev/null | head -n 1); AZCOPY_WORK_DIR=$azwork"
@@ -178,7 +182,7 @@ run_job() {
 
 t0=$SECONDS
 cool_rc=0
-run_job COOL "$file/$share/$project/*?$share_sas" "$blob/$container/$project?$container_sas" \
+run_job COOL "$file/$share/$project/*?$cool_share_sas" "$blob/$container/$project?$cool_container_sas" \
   --from-to FileBlob || cool_rc=$?
 log "COOL ended in $((SECONDS - t0)) s (CLI status $cool_rc)"
 python3 "$AZURITE_CTL" --endpoint "$blob" list "$container" >"$work/container.tsv" || true
@@ -186,7 +190,8 @@ python3 "$AZURITE_CTL" --endpoint "$blob" list "$container" >"$work/container.ts
 t1=$SECONDS
 restore_rc=0
 if [[ "$cool_rc" -eq 0 ]]; then
-  run_job RESTORE "$blob/$container/$project?$container_sas" "$file/$restore_share?$share_sas" \
+  run_job RESTORE "$blob/$container/$project?$restore_container_sas" \
+    "$file/$restore_share?$restore_share_sas" \
     --from-to BlobFile --overwrite ifSourceNewer || restore_rc=$?
   log "RESTORE ended in $((SECONDS - t1)) s (CLI status $restore_rc)"
 fi
@@ -223,7 +228,8 @@ def check_summary(name, path):
           f"{s['bytes_transferred']} bytes, {s['failed_transfers']} failed, "
           f"{s['skipped_transfers']} skipped", file=sys.stderr)
     if got != ("SUCCEEDED", want_files, want_bytes):
-        failures.append(f"{name}: {got}, expected ('SUCCEEDED', {want_files}, {want_bytes})")
+        why = f" - why: {s['failure_reason']}" if s.get("failure_reason") else ""
+        failures.append(f"{name}: {got}, expected ('SUCCEEDED', {want_files}, {want_bytes}){why}")
     return s
 
 cool = check_summary("COOL", cool_json)
