@@ -6,7 +6,12 @@
 //   wait           --job ID [--timeout-s N]                      wait for a job, print figures
 //   upload         --src S --dst D [--from-to F] [--overwrite V] [--arg A]... [--interval-ms N]
 //                                                                start, poll every N ms, summary
-//   memory         --job ID                                      VmHWM growth of get_summary
+//   memory         --job ID [--first 1 [--no-log 1]]             VmHWM growth of get_summary;
+//                                   with --first, of the first get_summary of the finished job
+//                                   (its record without a summary: AzCopy's log is read too;
+//                                   with --no-log, the same with that log out of reach)
+//   scan-log       --log FILE [--runs N]                         AzCopy's log read for the
+//                                   reasons of failed transfers, against a bare pass over it
 //   start-latency  --src S --dst D [--runs N]                    start_copy return vs Init
 //   cpu            --src-file F --dst CONTAINER_URL [--jobs N] [--interval-ms N] [--seconds N]
 //                  [--cap-mbps X]                                CPU of polling N running jobs
@@ -27,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <filesystem>
@@ -42,8 +48,11 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "bench_common.hpp"
+#include "failure_log.hpp"  // src/: the scan of AzCopy's log, measured alone
 
 namespace {
 
@@ -259,12 +268,44 @@ int cmd_upload(const Args& a) {
   return 0;
 }
 
+/// A copy, in @p fresh_logs, of job @p id's record in @p logs as it was before its summary was
+/// first read: no summary, its own stdout beside it, AzCopy's log where it was. get_summary()
+/// then goes the way of a job seen finished for the first time (`jobs show`, the job's own
+/// output, AzCopy's log for the reasons of its failed transfers).
+void copy_record_without_summary(const fs::path& logs, const fs::path& fresh_logs,
+                                 const std::string& id, bool without_azcopy_log) {
+  std::ifstream in(logs / id / "record.json");
+  nlohmann::ordered_json record = nlohmann::ordered_json::parse(in);
+  record.erase("summary");
+  record["last_state"] = "RUNNING";
+  record["process_dir"] = "";
+  record["process"]["pid"] = 0;
+  if (without_azcopy_log) {  // the baseline: everything else the first summary does
+    record["ref"]["azcopy_log_file"] = (fresh_logs / "no-such-azcopy.log").string();
+  }
+  const fs::path dir = fresh_logs / id;
+  fs::create_directories(dir);
+  fs::permissions(fresh_logs, fs::perms::owner_all, fs::perm_options::replace);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  record["ref"]["log_dir"] = dir.string();
+  fs::copy_file(logs / id / "stdout.log", dir / "stdout.log");
+  std::ofstream(dir / "record.json") << record.dump(2);
+  fs::permissions(dir / "record.json", fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
+  fs::permissions(dir / "stdout.log", fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
+}
+
 /// Peak memory of get_summary() through `azcopy jobs show` in a fresh process: the runner is
 /// built and AzCopy identified first; then VmHWM is read, get_summary() runs, VmHWM again.
+/// With --first 1: of the first get_summary() of the finished job (see above).
 int cmd_memory(const Args& a) {
   const fs::path logs =
       fs::temp_directory_path() / ("azcopy-runner-bench-memory-" + std::to_string(::getpid()));
   fs::remove_all(logs);
+  if (a.get("first", "0") == "1") {
+    copy_record_without_summary(a.get("logs"), logs, a.get("job"), a.get("no-log", "0") == "1");
+  }
   AzCopyRunner runner(bench_config(a.get("azcopy"), a.get("work"), logs.string()));
   static_cast<void>(runner.azcopy_version());
   const std::int64_t rss_before = proc_status_kib("VmRSS");
@@ -276,9 +317,60 @@ int cmd_memory(const Args& a) {
   const std::int64_t rss_after = proc_status_kib("VmRSS");
   std::cout << "hwm_before_kib=" << hwm_before << "\nhwm_after_kib=" << hwm_after
             << "\nhwm_growth_kib=" << hwm_after - hwm_before << "\nrss_before_kib=" << rss_before
-            << "\nrss_after_kib=" << rss_after << "\nget_summary_ms=" << ms_between(t0, t1) << "\n";
+            << "\nrss_after_kib=" << rss_after << "\nget_summary_ms=" << ms_between(t0, t1)
+            << "\nfailure_causes=" << s.failure_causes.size() << "\nexplained_files="
+            << std::count_if(s.failed_files.begin(), s.failed_files.end(),
+                             [](const azcopy_runner::FailedFile& f) { return !f.reason.empty(); })
+            << "\n";
   print_summary(s);
   fs::remove_all(logs);
+  return 0;
+}
+
+/// One pass over @p file that any reading of its lines must make: read(2) in 1 MiB steps and
+/// memchr for every line break. Returns the number of lines.
+std::int64_t bare_pass(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> buf(std::size_t{1} << 20);
+  std::int64_t lines = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    for (const char* p = buf.data();
+         (p = static_cast<const char*>(
+              std::memchr(p, '\n', got - static_cast<std::size_t>(p - buf.data())))) != nullptr;
+         ++p) {
+      ++lines;
+    }
+  }
+  return lines;
+}
+
+/// The scan of AzCopy's log for the reasons of failed transfers (read_failure_log, as the
+/// first summary of a finished job runs it), against bare_pass() of the same file, alternated;
+/// medians of N runs each, and the peak memory growth of the scans.
+int cmd_scan_log(const Args& a) {
+  const fs::path log = a.get("log");
+  const long long runs = a.num("runs", 7);
+  std::vector<double> scan_ms;
+  std::vector<double> bare_ms;
+  std::int64_t failures = 0;
+  std::int64_t lines = 0;
+  const std::int64_t hwm_before = proc_status_kib("VmHWM");
+  for (long long i = 0; i < runs; ++i) {
+    const auto t0 = Clock::now();
+    failures = azcopy_runner::detail::read_failure_log(log, {}).failures;
+    const auto t1 = Clock::now();
+    lines = bare_pass(log);
+    const auto t2 = Clock::now();
+    scan_ms.push_back(ms_between(t0, t1));
+    bare_ms.push_back(ms_between(t1, t2));
+  }
+  std::cout << "log_bytes=" << fs::file_size(log) << "\nlines=" << lines
+            << "\nfailures=" << failures << "\nscan_median_ms=" << median(scan_ms)
+            << "\nbare_median_ms=" << median(bare_ms)
+            << "\nratio=" << median(scan_ms) / median(bare_ms)
+            << "\nhwm_growth_kib=" << proc_status_kib("VmHWM") - hwm_before << "\n";
   return 0;
 }
 
@@ -578,6 +670,9 @@ int main(int argc, char** argv) {
     }
     if (mode == "memory") {
       return cmd_memory(a);
+    }
+    if (mode == "scan-log") {
+      return cmd_scan_log(a);
     }
     if (mode == "start-latency") {
       return cmd_start_latency(a);

@@ -133,7 +133,7 @@ void absorb(std::string_view raw, Detail& d) {
     }
   }
   if (d.url.empty()) {
-    assign_source_key(d.url, request_url_in(line));
+    d.url.assign(request_url_in(line));
   }
 }
 
@@ -152,16 +152,20 @@ void absorb_response_line(std::string_view raw, Detail& d) {
     }
   } else if (line.starts_with("RESPONSE Status: ")) {
     d.status = d.status != 0 ? d.status : leading_status(line.substr(17));
-  } else if (d.url.empty() &&
-             std::any_of(kMethods.begin(), kMethods.end(),
-                         [&line](std::string_view m) { return line.starts_with(m); })) {
-    assign_source_key(d.url, request_url_in(line));
+  } else if (d.url.empty()) {
+    for (const std::string_view m : kMethods) {
+      if (line.starts_with(m)) {  // "PUT <url>": as logged, decoded when a failure keeps it
+        const std::string_view url = line.substr(m.size());
+        d.url.assign(url.substr(0, url.find(' ')));
+        break;
+      }
+    }
   }
 }
 
 /// AzCopy's message without what varies from one file to the next: the request's URL and id,
 /// 10.18's source position (" -> github.com/..."), a leading repeat of the status.
-std::string clean_message(std::string_view message, int status) {
+std::string_view clean_message(std::string_view message, int status) {
   message = trim(message);
   for (const std::string_view cut :
        {std::string_view(" -> "), std::string_view("X-Ms-Request-Id:")}) {
@@ -185,6 +189,11 @@ std::string clean_message(std::string_view message, int status) {
   if (status != 0 && leading_status(message) == status) {
     message = trim(message.substr(3));
   }
+  return message;
+}
+
+/// What a summary keeps of a message: redacted, at most kMaxReasonBytes.
+std::string kept_message(std::string_view message) {
   return std::string(utf8_head(redact(message), kMaxReasonBytes));
 }
 
@@ -246,8 +255,11 @@ void FailureLogScanner::feed(std::string_view line) {
     cause_index_.clear();
     return;
   }
+  if (!rest.starts_with("ERR: [P#")) {
+    return;
+  }
   const auto failed = rest.find("FAILED: ");
-  if (!rest.starts_with("ERR: [P#") || failed == std::string_view::npos) {
+  if (failed == std::string_view::npos) {
     return;
   }
   block_ = Block::Failure;
@@ -298,9 +310,13 @@ void FailureLogScanner::close_block() {
 }
 
 const FailureLogScanner::Detail* FailureLogScanner::response(std::string_view request_id) const {
-  for (const Detail& r : responses_) {
-    if (r.request_id == request_id) {
-      return &r;
+  // Most recent first: a failure's response is logged just before it.
+  for (std::size_t n = 0, i = response_next_; n < responses_.size(); ++n) {
+    i = (i == 0 ? responses_.size() : i) - 1;
+    const std::string& id = responses_[i].request_id;
+    if (id.size() == request_id.size() && !id.empty() && id.front() == request_id.front() &&
+        id == request_id) {
+      return &responses_[i];
     }
   }
   return nullptr;
@@ -319,25 +335,35 @@ void FailureLogScanner::close_failure() {
       }
     }
   }
+  // Redacted and copied only when kept (a new cause, a wanted file): a log of many failures has
+  // few causes.
+  ++out_.failures;
+  const std::string_view message = clean_message(failure_message_, detail_.status);
+  cause_key_.assign(std::to_string(detail_.status));
+  cause_key_.append("\x1f").append(detail_.code).append("\x1f").append(message);
+  const auto it = cause_index_.find(cause_key_);
+  const bool wanted = !failure_source_.empty() &&
+                      std::binary_search(wanted_.begin(), wanted_.end(), failure_source_);
+  const bool new_cause = it == cause_index_.end() && out_.causes.size() < kMaxCausesTracked;
+  if (it != cause_index_.end()) {
+    ++out_.causes[it->second].count;
+  } else if (!new_cause) {
+    ++out_.other_causes;
+  }
+  if (!new_cause && !wanted) {
+    return;
+  }
   LoggedFailure f;
   f.http_status = detail_.status;
   f.service_code = std::string(utf8_head(redact(detail_.code), 100));
-  f.message = clean_message(failure_message_, detail_.status);
-  f.request_url = redact(detail_.url);
+  f.message = kept_message(message);
+  f.request_url = redact(source_key(detail_.url));
   f.at = log_time(failure_time_);
-  ++out_.failures;
-  std::string key = std::to_string(f.http_status);
-  key.append("\x1f").append(f.service_code).append("\x1f").append(f.message);
-  if (const auto it = cause_index_.find(key); it != cause_index_.end()) {
-    ++out_.causes[it->second].count;
-  } else if (out_.causes.size() < kMaxCausesTracked) {
-    cause_index_.emplace(std::move(key), out_.causes.size());
+  if (new_cause) {
+    cause_index_.emplace(cause_key_, out_.causes.size());
     out_.causes.push_back(LoggedCause{f, 1});
-  } else {
-    ++out_.other_causes;
   }
-  if (!failure_source_.empty() &&
-      std::binary_search(wanted_.begin(), wanted_.end(), failure_source_)) {
+  if (wanted) {
     out_.by_source[failure_source_] = std::move(f);
   }
 }
@@ -390,8 +416,8 @@ LoggedFailure describe_error_text(std::string_view text) {
   LoggedFailure f;
   f.http_status = d.status;
   f.service_code = std::string(utf8_head(redact(d.code), 100));
-  f.message = clean_message(text.substr(0, text.find('\n')), d.status);
-  f.request_url = redact(d.url);
+  f.message = kept_message(clean_message(text.substr(0, text.find('\n')), d.status));
+  f.request_url = redact(source_key(d.url));
   return f;
 }
 

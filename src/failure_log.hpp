@@ -81,8 +81,8 @@ class FailureLogScanner {
     int status = 0;
     std::string code;
     std::string request_id;
-    std::string url;
-    void clear();  ///< Empties it, keeping the strings' buffers.
+    std::string url;  ///< the request's URL as logged
+    void clear();     ///< Empties it, keeping the strings' buffers.
   };
   enum class Block { None, Response, Failure };
   void close_block();
@@ -91,7 +91,8 @@ class FailureLogScanner {
 
   std::vector<std::string> wanted_;
   FailureLog out_;
-  std::map<std::string, std::size_t> cause_index_;  ///< cause key -> index in out_.causes
+  std::map<std::string, std::size_t, std::less<>> cause_index_;  ///< cause key -> out_.causes
+  std::string cause_key_;  ///< the key of the failure under way (its buffer reused)
   /// The most recent responses (any status: AzCopy logs a 404 or a 412 it expects as received),
   /// by request id; a ring whose strings keep their buffers.
   std::array<Detail, kMaxResponsesKept> responses_;
