@@ -158,7 +158,8 @@ TEST_F(Cli, RmAndPruneRemoveWhatEndedJobsLeftAndPollThenSaysNotFound) {
   }
   // `copy --wait` returns at the job's EndOfJob and AzCopy exits a moment later; prune leaves a
   // job whose process still runs: both must be gone first (on a loaded machine it takes longer).
-  for (const auto& job : parse(cli({"jobs", "--json"}).out)["jobs"]) {
+  const json listed = parse(cli({"jobs", "--json"}).out);  // the loop must not outlive it
+  for (const auto& job : listed["jobs"]) {
     ASSERT_TRUE(wait_gone(job["pid"].get<std::int64_t>(), 30s, true)) << job["job_id"];
   }
   const auto azcopy_files = [&](const std::string& id) {
