@@ -622,6 +622,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = do_OPTIONS = do_PATCH = _handle
 
+    def __getattr__(self, name):
+        # Any other method (MERGE, TRACE...): http.server would answer 501 itself, unlogged;
+        # here it is an unknown operation like any other, answered and logged as one.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True

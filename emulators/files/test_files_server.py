@@ -366,12 +366,14 @@ class SasTest(ServerTest):
     def test_unknown_operation_is_501_and_logged(self):
         for method, path, query in (("PUT", "share/f.txt", "comp=lease"),
                                     ("GET", "", "restype=service&comp=stats"),
-                                    ("GET", "", "comp=list")):
+                                    ("GET", "", "comp=list"),
+                                    ("MERGE", "share/f.txt", "")):
             status, headers, _ = self.call(method, path, query)
             self.assertEqual((status, headers["x-ms-error-code"]), (501, "NotImplemented"))
         lines = self.log_lines()
-        self.assertEqual([(line["unknown"], line["status"]) for line in lines], [(True, 501)] * 3)
-        self.assertTrue(all(line["sas_ok"] for line in lines))
+        self.assertEqual([(line["unknown"], line["status"]) for line in lines], [(True, 501)] * 4)
+        self.assertEqual(lines[-1]["method"], "MERGE")  # a method it has no handler for
+        self.assertTrue(all(line["sas_ok"] for line in lines[:3]))
 
     def test_log_holds_no_signature(self):
         sig = dict(parse_sas(self.sas))["sig"]

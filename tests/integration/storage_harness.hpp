@@ -44,37 +44,6 @@ inline Tree make_project(const fs::path& root) {
   return tree;
 }
 
-/// An account SAS (ss=bf) signed with the development key, valid for @p minutes: different
-/// minutes give different signatures, so each side of a copy can have its own. @p permissions:
-/// `sp` (default: all, rwdlacup). Expiry is counted in whole minutes from now (sas.py).
-inline std::string storage_sas(int minutes, const std::string& permissions = "") {
-  std::vector<std::string> argv{"python3", AZCOPY_RUNNER_SAS_TOOL, "account", "--expiry-minutes",
-                                std::to_string(minutes)};
-  if (!permissions.empty()) {
-    argv.insert(argv.end(), {"--permissions", permissions});
-  }
-  const CommandResult r = run_command(argv);
-  EXPECT_EQ(r.status, 0) << "sas.py";
-  std::string sas = r.out;
-  while (!sas.empty() && (sas.back() == '\n' || sas.back() == '\r')) {
-    sas.pop_back();
-  }
-  return sas;
-}
-
-/// An account SAS (ss=bf, all permissions) that expires @p seconds from now.
-inline std::string expiring_sas(std::chrono::seconds seconds) {
-  const CommandResult r =
-      run_command({"python3", AZCOPY_RUNNER_SAS_TOOL, "account", "--expiry-minutes",
-                   std::to_string(static_cast<double>(seconds.count()) / 60.0)});
-  EXPECT_EQ(r.status, 0) << "sas.py";
-  std::string sas = r.out;
-  while (!sas.empty() && (sas.back() == '\n' || sas.back() == '\r')) {
-    sas.pop_back();
-  }
-  return sas;
-}
-
 /// A SAS made by sas.py with @p args (e.g. {"share", NAME, "--permissions", "rl"}), valid for
 /// @p minutes (different minutes give different signatures).
 inline std::string sas_token(std::vector<std::string> args, double minutes = 60) {
@@ -88,6 +57,22 @@ inline std::string sas_token(std::vector<std::string> args, double minutes = 60)
     sas.pop_back();
   }
   return sas;
+}
+
+/// An account SAS (ss=bf) signed with the development key, valid for @p minutes: different
+/// minutes give different signatures, so each side of a copy can have its own. @p permissions:
+/// `sp` (default: all, rwdlacup). Expiry is counted in whole minutes from now (sas.py).
+inline std::string storage_sas(int minutes, const std::string& permissions = "") {
+  std::vector<std::string> args{"account"};
+  if (!permissions.empty()) {
+    args.insert(args.end(), {"--permissions", permissions});
+  }
+  return sas_token(args, minutes);
+}
+
+/// An account SAS (ss=bf, all permissions) that expires @p seconds from now.
+inline std::string expiring_sas(std::chrono::seconds seconds) {
+  return sas_token({"account"}, static_cast<double>(seconds.count()) / 60.0);
 }
 
 /// A Files service SAS for share @p name (sr=s) with permissions @p sp.
@@ -127,6 +112,24 @@ class RealStorage : public RealAzCopy {
       GTEST_SKIP() << "set AZCOPY_RUNNER_TEST_FILE_ENDPOINT and AZCOPY_RUNNER_TEST_FILES_DIR "
                       "(scripts/storage.sh writes them)";
     }
+    std::error_code ec;
+    files_log_start_ = fs::file_size(files_log(), ec);
+    if (ec) {
+      files_log_start_ = 0;
+    }
+  }
+
+  /// Every storage test: the Files test server met no operation it does not serve while it ran
+  /// (another test running at the same time may add its own lines: they must hold none either).
+  void TearDown() override {
+    if (!IsSkipped() && !file_endpoint_.empty()) {
+      expect_no_unknown_operation();
+    }
+    RealAzCopy::TearDown();
+  }
+
+  [[nodiscard]] fs::path files_log() const {
+    return fs::path(files_dir_).parent_path() / "files.log";
   }
 
   /// A new, empty share on the Files test server (a folder of its data directory).
@@ -185,12 +188,15 @@ class RealStorage : public RealAzCopy {
     }
   }
 
-  /// The Files test server answers 501 to an operation it does not serve: none may occur.
+  /// The Files test server answers 501 to an operation (or method) it does not serve, and logs
+  /// it "unknown": none may occur since this test began.
   void expect_no_unknown_operation() const {
-    const std::string log = slurp(fs::path(files_dir_).parent_path() / "files.log");
-    EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr("\"unknown\": true")));
+    const std::string log = slurp(files_log());
+    const std::string mine = log.substr(std::min(files_log_start_, log.size()));
+    EXPECT_THAT(mine, ::testing::Not(::testing::HasSubstr("\"unknown\": true")));
   }
 
+  std::size_t files_log_start_ = 0;  ///< files.log's size when the test began
   std::string file_endpoint_ = env_or_empty("AZCOPY_RUNNER_TEST_FILE_ENDPOINT");
   std::string files_dir_ = env_or_empty("AZCOPY_RUNNER_TEST_FILES_DIR");
 };
