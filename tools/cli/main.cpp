@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -41,16 +42,19 @@ using std::chrono::milliseconds;
 
 // ---- Ctrl-C while waiting ----
 
-volatile std::sig_atomic_t g_interrupted = 0;
+// Set by the signal handler, read by the watcher thread: a lock-free atomic (a volatile
+// sig_atomic_t is safe for the handler's own thread only; TSan reported the race).
+std::atomic<int> g_interrupted{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
 extern "C" void on_interrupt(int signal_number) {
-  if (g_interrupted != 0) {
+  if (g_interrupted.load() != 0) {
     // Second Ctrl-C: give up at once, the default way (async-signal-safe calls only).
     (void)std::signal(signal_number, SIG_DFL);
     (void)std::raise(signal_number);
     return;
   }
-  g_interrupted = 1;
+  g_interrupted.store(1);
 }
 
 /// Installs on_interrupt() for SIGINT while alive: waiting stops at the next check, the AzCopy
@@ -79,7 +83,7 @@ class InterruptGuard {
   bool installed_ = false;
 };
 
-bool interrupted() { return g_interrupted != 0; }
+bool interrupted() { return g_interrupted.load() != 0; }
 
 // ---- helpers ----
 
