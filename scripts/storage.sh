@@ -8,6 +8,8 @@
 #             AZCOPY_RUNNER_TEST_BLOB_ENDPOINT=http://127.0.0.1:P/devstoreaccount1  (the proxy)
 #             AZCOPY_RUNNER_TEST_FILE_ENDPOINT=http://127.0.0.1:Q/devstoreaccount1  (Files server)
 #             AZCOPY_RUNNER_TEST_FILES_DIR=DIR/files   (the shares on disk, one folder a share)
+#             AZCOPY_RUNNER_TEST_FAULTS_DIR=DIR/faults (faults on demand: a rule file
+#               <share or container>.json there, see docs/EMULATORS.md)
 #             AZCOPY_RUNNER_TEST_AZURITE_ENDPOINT=http://127.0.0.1:A/devstoreaccount1 (Azurite)
 #           An account SAS signed with the development key, with ss=bf, works on both endpoints
 #           (emulators/files/sas.py makes one). Already running for DIR: nothing is restarted.
@@ -99,13 +101,14 @@ start() {
   fi
   stop >/dev/null 2>&1 || true
   umask 077 # the logs, pid files and shares are this user's alone
-  mkdir -p "$dir/files"
+  mkdir -p "$dir/files" "$dir/faults"
   azurite_port="$(free_port)"
   bash "$AZCOPY_RUNNER_ROOT/scripts/azurite.sh" start --port "$azurite_port" --dir "$dir/azurite"
   printf '%s\n' "$azurite_port" >"$dir/azurite.port"
-  files_port="$(start_python files "$files_server" --data-dir "$dir/files" --log "$dir/files.log")"
+  files_port="$(start_python files "$files_server" --data-dir "$dir/files" --log "$dir/files.log" \
+    --faults-dir "$dir/faults")"
   proxy_port="$(start_python proxy "$proxy" --upstream "http://127.0.0.1:$azurite_port" \
-    --log "$dir/proxy.log")"
+    --log "$dir/proxy.log" --faults-dir "$dir/faults")"
   # A known operation (Get Share Properties; 403 without a SAS): an unknown one would be logged
   # as such, and tests fail on those.
   wait_answers "the Files test server" "http://127.0.0.1:$files_port/devstoreaccount1/probe?restype=share"
@@ -114,6 +117,7 @@ start() {
 AZCOPY_RUNNER_TEST_BLOB_ENDPOINT=$(blob_endpoint "$proxy_port")
 AZCOPY_RUNNER_TEST_FILE_ENDPOINT=http://127.0.0.1:$files_port/devstoreaccount1
 AZCOPY_RUNNER_TEST_FILES_DIR=$dir/files
+AZCOPY_RUNNER_TEST_FAULTS_DIR=$dir/faults
 AZCOPY_RUNNER_TEST_AZURITE_ENDPOINT=$(blob_endpoint "$azurite_port")
 EOF
   mv "$env_file.tmp" "$env_file"

@@ -9,17 +9,23 @@ Any other operation gets 501 NotImplemented and a log line marked "unknown": tru
 
 Usage: files_server.py --port P --data-dir DIR [--host 127.0.0.1] [--log FILE] [--page-size N]
                        [--account devstoreaccount1] [--key BASE64] [--no-auth]
-                       [--slow-bytes-per-second N]
+                       [--slow-bytes-per-second N] [--faults-dir DIR]
   --port 0 picks a free port. Once listening it prints `listening HOST:<port>` on stdout.
   Shares whose name starts with `slow-` are throttled, for tests that need a job to be running
   (a cancel, a kill, a SAS that expires mid-way): the bytes read from them (Get File) and
   written into them from a URL (Put Range From URL) share one budget of N bytes a second
   (default 1 MiB/s), paced before each answer; every other share is served at full speed.
+  --faults-dir DIR: faults on demand. DIR/<share>.json makes chosen requests to that share
+  answer 503 ServerBusy, 500 InternalError or a reset connection, a number of times or always
+  (emulators/emulator_common.py, Faults; by default the data operations Get File, Put Range and
+  Put Range From URL).
   The log (JSON lines, --log FILE or stderr) never holds a SAS signature.
 """
 import argparse
+import base64
 import datetime
 import email.utils
+import hashlib
 import http.server
 import json
 import os
@@ -35,7 +41,8 @@ from xml.sax.saxutils import escape
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]
 import sas  # noqa: E402  (sits next to this file)
-from emulator_common import Log, fetch_source, serve_until_signalled  # noqa: E402  (emulators/)
+from emulator_common import (Faults, FaultRuleError, Log, fetch_source,  # noqa: E402  (emulators/)
+                             reset_connection, serve_until_signalled)
 
 SERVICE_VERSION = "2025-07-05"
 PERMISSION_SDDL = "O:BAG:BAD:(A;;FA;;;BA)"
@@ -66,6 +73,18 @@ FILE_OPS = {("GET", ""): "GetFile", ("HEAD", ""): "GetFileProperties", ("DELETE"
             ("PUT", "properties"): "SetFileProperties", ("PUT", "metadata"): "SetFileMetadata"}
 
 
+# The operations that move a file's bytes: what a fault rule fails unless it names others.
+DATA_OPS = ("GetFile", "PutRange", "PutRangeFromURL")
+FAULTS = {"503": (503, "ServerBusy", "The server is currently unable to receive requests. "
+                  "Please retry your request."),
+          "500": (500, "InternalError", "The server encountered an internal error. "
+                  "Please retry the request.")}
+
+
+class ResetFault(Exception):
+    """A fault rule says: end this connection without an answer."""
+
+
 class FilesError(Exception):
     """An error answer: HTTP status, x-ms-error-code and message."""
 
@@ -85,13 +104,35 @@ class Response:
 # ---- small helpers -------------------------------------------------------------------------
 
 def parse_query(text: str) -> dict:
-    """Query parameters, percent-decoded ('+' kept: SAS signatures are base64)."""
+    """Query parameters decoded as Azure Storage decodes them: '+' is a space (Go's client sends
+    a space that way), a literal '+' comes as %2B (as in a SAS signature)."""
     out = {}
     for part in text.split("&"):
         if part:
             k, _, v = part.partition("=")
-            out[urllib.parse.unquote(k)] = urllib.parse.unquote(v)
+            out[urllib.parse.unquote_plus(k)] = urllib.parse.unquote_plus(v)
     return out
+
+
+MARKER_FORM = "1!"
+
+
+def make_marker(name: str) -> str:
+    """An opaque continuation marker for a listing that resumes after NAME. Like Azure's, it
+    holds characters a client must escape ('!', '+', '/', '='): it is not a name."""
+    return MARKER_FORM + base64.b64encode(name.encode("utf-8")).decode("ascii")
+
+
+def read_marker(marker: str) -> str:
+    """The name a marker of make_marker resumes after ("" for none); 400 for any other text."""
+    if not marker:
+        return ""
+    try:
+        if not marker.startswith(MARKER_FORM):
+            raise ValueError(marker)
+        return base64.b64decode(marker[len(MARKER_FORM):], validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise FilesError(400, "OutOfRangeInput", "The marker is not one this server gave.") from None
 
 
 def split_path(raw: str):
@@ -146,6 +187,77 @@ def listable(name: str) -> bool:
     return not any(ord(c) < 0x20 for c in name)
 
 
+def fold(name: str) -> str:
+    """The key two names are the same under: upper case, one character for one (as NTFS)."""
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in name)
+
+
+INVALID_NAME_CHARACTERS = set('"\\:|<>*?') | {chr(i) for i in range(0x20)}
+RESERVED_NAMES = {"CON", "PRN", "AUX", "NUL", "CLOCK$"} | {f"{d}{i}" for d in ("COM", "LPT")
+                                                          for i in range(1, 10)}
+
+
+def check_new_name(name: str):
+    """400 InvalidResourceName for a name Azure Files cannot hold."""
+    if (not name or len(name.encode("utf-16-le")) > 2 * 255 or INVALID_NAME_CHARACTERS & set(name)
+            or name.upper() in RESERVED_NAMES):
+        raise FilesError(400, "InvalidResourceName",
+                         "The specifed resource name contains invalid characters.")
+
+
+def trim_trailing_dots(path: str) -> str:
+    """What Azure Files does to a path sent without x-ms-allow-trailing-dot: true."""
+    return "/".join(part.rstrip(".") or part for part in path.split("/")) if path else path
+
+
+# x-ms-<header> of Create File and Set File Properties -> the header a read answers with.
+CONTENT_HEADERS = {"x-ms-content-type": "Content-Type", "x-ms-content-encoding": "Content-Encoding",
+                   "x-ms-content-language": "Content-Language", "x-ms-cache-control": "Cache-Control",
+                   "x-ms-content-disposition": "Content-Disposition",
+                   "x-ms-content-md5": "Content-MD5"}
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+def content_headers(headers) -> dict:
+    """The content headers a request sets (each one it leaves out is cleared, as Azure does)."""
+    out = {}
+    for name, answer in CONTENT_HEADERS.items():
+        value = headers.get(name, "")
+        if value:
+            out[answer] = value
+    md5 = out.get("Content-MD5")
+    if md5 is not None and not valid_md5(md5):
+        raise FilesError(400, "InvalidHeaderValue", "x-ms-content-md5 is not a base64 MD5.")
+    return out
+
+
+def valid_md5(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text, validate=True)) == 16
+    except ValueError:
+        return False
+
+
+def metadata_of(headers) -> list:
+    """[(name, value)] of the x-ms-meta-* headers of a request; a name must be a C# identifier."""
+    out = []
+    for name, value in headers.items():
+        if name.lower().startswith("x-ms-meta-"):
+            key = name[len("x-ms-meta-"):]
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+                raise FilesError(400, "InvalidMetadata", f"Bad metadata name {key!r}.")
+            out.append((key, value))
+    return out
+
+
+def check_body_md5(headers, body: bytes):
+    """400 Md5Mismatch when a Content-MD5 header does not match the body, as Azure does."""
+    sent = headers.get("Content-MD5")
+    if sent and base64.b64encode(hashlib.md5(body).digest()).decode() != sent:
+        raise FilesError(400, "Md5Mismatch", "The MD5 value specified in the request did not "
+                         "match with the MD5 value calculated by the server.")
+
+
 # ---- the share trees on disk ---------------------------------------------------------------
 
 class Store:
@@ -154,10 +266,69 @@ class Store:
     def __init__(self, root: str):
         self.root = os.path.abspath(root)
         self._changed = {}
+        self._headers = {}  # (share, path) -> {response header: value} (Content-Type, -MD5...)
+        self._metadata = {}  # (share, path) -> [(name, value)], names as set
         self._lock = threading.Lock()
+        self._names = {}  # directory -> (its st_mtime_ns, {fold(name): name})
+        self.create_lock = threading.Lock()  # one lookup-then-create at a time
 
     def local(self, share: str, path: str = "") -> str:
         return os.path.join(self.root, share, *path.split("/")) if path else os.path.join(self.root, share)
+
+    def _index(self, directory: str) -> dict:
+        """{fold(name): name} of a directory, rebuilt when its mtime moved; {} when missing."""
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return {}
+        with self._lock:
+            cached = self._names.get(directory)
+            if cached and cached[0] == mtime:
+                return cached[1]
+        try:
+            with os.scandir(directory) as it:
+                names = {fold(e.name): e.name for e in it}
+        except OSError:  # not a directory (a path through a file), or gone meanwhile
+            return {}
+        with self._lock:
+            self._names[directory] = (mtime, names)
+        return names
+
+    def created(self, local: str):
+        """Keeps the index of LOCAL's directory current after this server made LOCAL (under
+        create_lock), so that a folder being filled is not scanned again for each new name."""
+        directory, name = os.path.split(local)
+        with self._lock:
+            cached = self._names.get(directory)
+            if cached:
+                cached[1][fold(name)] = name
+                self._names[directory] = (os.stat(directory).st_mtime_ns, cached[1])
+
+    def canonical(self, share: str, path: str) -> str:
+        """PATH with each existing component spelt as it is stored (names are case-preserving
+        and case-insensitive); components that do not exist are kept as given."""
+        if not path:
+            return path
+        here, out = self.local(share), []
+        for part in path.split("/"):
+            if not os.path.lexists(os.path.join(here, part)):
+                part = self._index(here).get(fold(part), part)
+            out.append(part)
+            here = os.path.join(here, part)
+        return "/".join(out)
+
+    def set_headers(self, share: str, path: str, headers: dict):
+        with self._lock:
+            self._headers[(share, path)] = headers
+
+    def set_metadata(self, share: str, path: str, metadata: list):
+        with self._lock:
+            self._metadata[(share, path)] = metadata
+
+    def stored(self, share: str, path: str):
+        """(content headers, metadata) of an item: what the REST calls set, or none."""
+        with self._lock:
+            return self._headers.get((share, path), {}), self._metadata.get((share, path), [])
 
     def touch(self, share: str, path: str):
         with self._lock:
@@ -165,8 +336,9 @@ class Store:
 
     def forget(self, share: str, path: str = None):
         with self._lock:
-            for key in [k for k in self._changed if k[0] == share and path in (None, k[1])]:
-                del self._changed[key]
+            for table in (self._changed, self._headers, self._metadata):
+                for key in [k for k in table if k[0] == share and path in (None, k[1])]:
+                    del table[key]
 
     def last_modified(self, share: str, path: str, st) -> float:
         """The last REST change, or the disk mtime when later (files laid out by a test)."""
@@ -262,10 +434,14 @@ class Files:
         return local
 
     def _new_item(self, req) -> str:
-        """Local path of an item to create; its parent directory must exist."""
+        """Local path of an item to create (under store.create_lock): its name must be one Azure
+        Files can hold, its parent directory must exist; an item of the same name whatever its
+        case is that item."""
         self._share(req)
         if not req.path:
             raise FilesError(400, "InvalidUri", "No file or directory name.")
+        check_new_name(req.path.rsplit("/", 1)[-1])
+        req.path = self.store.canonical(req.share, req.path)
         local = self.store.local(req.share, req.path)
         if not os.path.isdir(os.path.dirname(local)):
             raise FilesError(404, "ParentNotFound", "The specified parent path does not exist.")
@@ -274,6 +450,15 @@ class Files:
     def _props(self, req, local: str, status: int = 200, is_dir: bool = False) -> Response:
         return Response(status, self.store.properties(req.share, req.path, os.stat(local), is_dir)
                         + [("x-ms-request-server-encrypted", "true")])
+
+    def _stored(self, req, response: Response, is_dir: bool) -> Response:
+        """RESPONSE with the item's metadata and, for a file, its content headers."""
+        headers, metadata = self.store.stored(req.share, req.path)
+        if not is_dir:
+            response.headers += [("Content-Type", headers.get("Content-Type", DEFAULT_CONTENT_TYPE))]
+            response.headers += [(k, v) for k, v in headers.items() if k != "Content-Type"]
+        response.headers += [("x-ms-meta-" + k, v) for k, v in metadata]
+        return response
 
     # -- shares
 
@@ -310,23 +495,31 @@ class Files:
         if not req.path:
             self._share(req)
             raise FilesError(409, "ResourceAlreadyExists", "The share root exists.")
-        local = self._new_item(req)
-        try:
-            os.mkdir(local)
-        except FileExistsError:
-            raise FilesError(409, "ResourceAlreadyExists", "The specified resource already exists.") from None
+        metadata = metadata_of(req.headers)
+        with self.store.create_lock:
+            local = self._new_item(req)
+            try:
+                os.mkdir(local)
+            except FileExistsError:
+                raise FilesError(409, "ResourceAlreadyExists", "The specified resource already exists.") from None
+            self.store.created(local)
+        self.store.set_metadata(req.share, req.path, metadata)
         self.store.touch(req.share, req.path)
         return self._props(req, local, 201, True)
 
     def GetDirectoryProperties(self, req):
-        return self._props(req, self._dir(req), 200, True)
+        return self._stored(req, self._props(req, self._dir(req), 200, True), True)
 
     def SetDirectoryProperties(self, req):
         local = self._dir(req)
         self.store.touch(req.share, req.path)
         return self._props(req, local, 200, True)
 
-    SetDirectoryMetadata = SetDirectoryProperties
+    def SetDirectoryMetadata(self, req):
+        local = self._dir(req)
+        self.store.set_metadata(req.share, req.path, metadata_of(req.headers))
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 200, True)
 
     def DeleteDirectory(self, req):
         local = self._dir(req)
@@ -341,7 +534,7 @@ class Files:
     def ListDirectoriesAndFiles(self, req):
         local = self._dir(req)
         q = req.query
-        prefix, marker = q.get("prefix", ""), q.get("marker", "")
+        prefix, after = q.get("prefix", ""), read_marker(q.get("marker", ""))
         try:
             limit = min(int(q.get("maxresults", self.page_size)), self.page_size)
         except ValueError:
@@ -350,13 +543,14 @@ class Files:
             raise FilesError(400, "OutOfRangeQueryParameterValue", "maxresults must be >= 1.")
         with os.scandir(local) as it:
             names = sorted(e.name for e in it
-                           if e.name.startswith(prefix) and e.name > marker and listable(e.name))
+                           if e.name.startswith(prefix) and e.name > after and listable(e.name))
         page = names[:limit]
         include = {x.strip().lower() for x in q.get("include", "").split(",") if x.strip()}
         ext = req.headers.get("x-ms-file-extended-info", "").lower() == "true"
         entries = "".join(self._entry(req, local, name, include, ext) for name in page)
         return Response(200, [("Content-Type", "application/xml")],
-                        self._listing(req, q, limit, entries, page[-1] if len(names) > limit else ""))
+                        self._listing(req, q, limit, entries,
+                                      make_marker(page[-1]) if len(names) > limit else ""))
 
     def _entry(self, req, local: str, name: str, include: set, extended: bool) -> str:
         """One <File> or <Directory> element of a listing."""
@@ -398,24 +592,29 @@ class Files:
     # -- files
 
     def CreateFile(self, req):
-        local = self._new_item(req)
         try:
             length = int(req.headers["x-ms-content-length"])
         except (KeyError, ValueError):
             raise FilesError(400, "MissingRequiredHeader", "x-ms-content-length is required.") from None
         if length < 0:
             raise FilesError(400, "InvalidHeaderValue", "Negative x-ms-content-length.")
-        if os.path.isdir(local):
-            raise FilesError(409, "ResourceTypeMismatch", "A directory has this name.")
-        with open(local, "wb") as f:
-            f.truncate(length)
+        headers, metadata = content_headers(req.headers), metadata_of(req.headers)
+        with self.store.create_lock:
+            local = self._new_item(req)
+            if os.path.isdir(local):
+                raise FilesError(409, "ResourceTypeMismatch", "A directory has this name.")
+            with open(local, "wb") as f:
+                f.truncate(length)
+            self.store.created(local)
+            self.store.set_headers(req.share, req.path, headers)
+            self.store.set_metadata(req.share, req.path, metadata)
         self.store.touch(req.share, req.path)
         return self._props(req, local, 201)
 
     def GetFileProperties(self, req):
         local = self._file(req)
-        response = self._props(req, local)
-        response.headers += [("x-ms-type", "File"), ("Content-Type", "application/octet-stream")]
+        response = self._stored(req, self._props(req, local), False)
+        response.headers += [("x-ms-type", "File")]
         response.head_length = os.path.getsize(local)
         return response
 
@@ -431,6 +630,9 @@ class Files:
         if first >= size:
             raise FilesError(416, "InvalidRange", "The range is not satisfiable.")
         response.status = 206
+        md5 = [v for k, v in response.headers if k == "Content-MD5"]
+        response.headers = [(k, v) for k, v in response.headers if k != "Content-MD5"]
+        response.headers += [("x-ms-content-md5", v) for v in md5]  # the whole file's
         response.headers.append(("Content-Range", f"bytes {first}-{last}/{size}"))
         response.file_part = (self.store.local(req.share, req.path), first, last - first + 1)
         response.head_length = last - first + 1
@@ -465,6 +667,7 @@ class Files:
             raise FilesError(400, "InvalidHeaderValue", "x-ms-write must be update or clear.")
         if len(req.body) != last - first + 1 or len(req.body) > MAX_RANGE:
             raise FilesError(400, "InvalidHeaderValue", "The body does not match x-ms-range.")
+        check_body_md5(req.headers, req.body)
         return self._write(req, local, first, req.body)
 
     def PutRangeFromURL(self, req):
@@ -488,10 +691,15 @@ class Files:
             if not length.isdigit():
                 raise FilesError(400, "InvalidHeaderValue", "Bad x-ms-content-length.")
             os.truncate(local, int(length))
+        self.store.set_headers(req.share, req.path, content_headers(req.headers))
         self.store.touch(req.share, req.path)
         return self._props(req, local, 200)
 
-    SetFileMetadata = SetFileProperties
+    def SetFileMetadata(self, req):
+        local = self._file(req)
+        self.store.set_metadata(req.share, req.path, metadata_of(req.headers))
+        self.store.touch(req.share, req.path)
+        return self._props(req, local, 200)
 
     def DeleteFile(self, req):
         os.remove(self._file(req))
@@ -560,7 +768,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise FilesError(501, "NotImplemented", "This test server does not serve this operation.")
         if refusal:
             raise refusal
+        try:
+            self.fault = self.server.faults.take(share, self.op)
+        except FaultRuleError as e:
+            raise FilesError(400, "InvalidFaultRule", str(e)) from None
+        if self.fault == "reset":
+            raise ResetFault()
+        if self.fault:
+            raise FilesError(*FAULTS[self.fault])
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        if self.headers.get("x-ms-allow-trailing-dot", "").lower() != "true":
+            path = trim_trailing_dots(path)
+        path = self.server.files.store.canonical(share, path)
         req = Request(self.command, account, share, path, query, self.headers, body, host)
         return getattr(self.server.files, self.op)(req)
 
@@ -596,7 +815,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _handle(self):
         started = time.monotonic()
-        self.op, self.sas_ok, error = None, None, ""
+        self.op, self.sas_ok, self.fault, error = None, None, None, ""
         try:
             try:
                 body = self._read_body()
@@ -604,6 +823,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True  # the stream is out of step: end it after the answer
                 raise FilesError(400, "InvalidHeaderValue", "Bad Content-Length or chunk.") from None
             response = self._dispatch(body)
+        except ResetFault:
+            reset_connection(self)
+            raw_path, _, raw_query = self.path.partition("?")
+            self.server.log.write(method=self.command, path=raw_path, query=raw_query, op=self.op,
+                                  status=0, error="", sas_ok=self.sas_ok, unknown=False,
+                                  fault="reset", ms=round((time.monotonic() - started) * 1000, 1))
+            return
         except FilesError as e:
             response = self._error_response(e)
         except Exception as e:  # noqa: BLE001 - a bug or a disk error: answer 500, keep serving
@@ -616,6 +842,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       status=response.status, error=error, sas_ok=self.sas_ok,
                       unknown=response.status == 501,
                       ms=round((time.monotonic() - started) * 1000, 1))
+        if self.fault:
+            fields["fault"] = self.fault
         if self.headers.get("x-ms-copy-source"):
             fields["copy_source"] = self.headers["x-ms-copy-source"]
         self.server.log.write(**fields)
@@ -638,13 +866,14 @@ class Server(http.server.ThreadingHTTPServer):
 def make_server(data_dir: str, host: str = "127.0.0.1", port: int = 0, log=None,
                 page_size: int = 5000, account: str = sas.EMULATOR_ACCOUNT,
                 key: str = sas.EMULATOR_KEY, no_auth: bool = False,
-                slow_bytes_per_second: int = 1 << 20) -> Server:
+                slow_bytes_per_second: int = 1 << 20, faults_dir: str = None) -> Server:
     """A bound, not yet serving Files server (call serve_forever)."""
     os.makedirs(data_dir, exist_ok=True)
     server = Server((host, port), Handler)
     server.files = Files(Store(data_dir), page_size, slow_bytes_per_second)
     server.log = Log(log)
     server.account, server.key, server.no_auth = account, key, no_auth
+    server.faults = Faults(faults_dir, DATA_OPS)
     return server
 
 
@@ -660,13 +889,15 @@ def main(argv=None) -> int:
     parser.add_argument("--no-auth", action="store_true", help="skip SAS checks (debugging)")
     parser.add_argument("--slow-bytes-per-second", type=int, default=1 << 20,
                         help=f"the shared budget of the {SLOW_SHARE_PREFIX}* shares (default 1 MiB)")
+    parser.add_argument("--faults-dir", help="rule files of faults on demand (<share>.json)")
     args = parser.parse_args(argv)
     if args.page_size < 1:
         parser.error("--page-size must be >= 1")
     if args.slow_bytes_per_second < 1:
         parser.error("--slow-bytes-per-second must be >= 1")
     server = make_server(args.data_dir, args.host, args.port, args.log, args.page_size,
-                         args.account, args.key, args.no_auth, args.slow_bytes_per_second)
+                         args.account, args.key, args.no_auth, args.slow_bytes_per_second,
+                         args.faults_dir)
 
     serve_until_signalled(server)
     return 0

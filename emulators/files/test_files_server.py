@@ -5,6 +5,7 @@ Run: python3 -m unittest discover -s emulators/files -p 'test_*.py' -v
 import base64
 import datetime
 import email.utils
+import hashlib
 import http.client
 import json
 import os
@@ -42,8 +43,10 @@ class ServerTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="files-server-test-")
         self.data = os.path.join(self.tmp, "data")
         self.log_path = os.path.join(self.tmp, "server.log")
+        self.faults = os.path.join(self.tmp, "faults")
+        os.mkdir(self.faults, 0o700)
         self.server = files_server.make_server(self.data, log=self.log_path,
-                                               page_size=self.page_size)
+                                               page_size=self.page_size, faults_dir=self.faults)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
@@ -224,11 +227,174 @@ class ShareDirFileTest(ServerTest):
         self.assertEqual((status, json.loads(body)), (200, {"permission": "O:BAG:BAD:(A;;FA;;;BA)"}))
 
 
+class NamesTest(ServerTest):
+    """Azure Files' naming rules: case-insensitive and case-preserving, refused characters and
+    names, trailing dots trimmed unless x-ms-allow-trailing-dot: true."""
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.call("PUT", "share", "restype=share")[0], 201)
+
+    def names(self, directory=""):
+        return sorted(os.listdir(os.path.join(self.data, "share", *directory.split("/"))))
+
+    def test_case_insensitive_and_case_preserving(self):
+        self.mkdirs("share/Photos")
+        self.create_file("share/Photos/A.txt", b"first")
+        self.create_file("share/photos/a.TXT", b"2nd")  # the same directory, the same file
+        self.assertEqual((self.names(), self.names("Photos")), (["Photos"], ["A.txt"]))
+        status, _, body = self.call("GET", "share/PHOTOS/a.txt")
+        self.assertEqual((status, body), (200, b"2nd"))
+        status, headers, _ = self.call("PUT", "share/photos", "restype=directory")
+        self.assertEqual((status, headers["x-ms-error-code"]), (409, "ResourceAlreadyExists"))
+        status, _, body = self.call("GET", "share/photos", "restype=directory&comp=list")
+        self.assertEqual([e.find("Name").text for e in ET.fromstring(body).find("Entries")], ["A.txt"])
+        self.assertEqual(self.call("DELETE", "share/PHOTOS/A.TXT")[0], 202)
+        self.assertEqual(self.names("Photos"), [])
+
+    def test_names_azure_refuses(self):
+        for name in ('x:y.txt', 'a?b', 'a*b', 'a<b', 'a>b', 'a|b', 'a"b', 'a\\b', 'tab\there',
+                     'CON', 'lpt1', 'Clock$', 'n' * 256):
+            for query, headers in (("", {"x-ms-type": "file", "x-ms-content-length": "0"}),
+                                   ("restype=directory", {})):
+                status, got, _ = self.call("PUT", "share/" + q(name), query, headers)
+                self.assertEqual((status, got.get("x-ms-error-code")), (400, "InvalidResourceName"),
+                                 (name, query))
+        self.create_file("share/" + "n" * 255, b"")  # the longest name
+        self.create_file("share/CON.txt", b"")
+        self.assertEqual(self.names(), ["CON.txt", "n" * 255])
+
+    def test_trailing_dots_kept_only_when_allowed(self):
+        create = {"x-ms-type": "file", "x-ms-content-length": "1"}
+        self.assertEqual(self.call("PUT", "share/kept.", "", {**create, "x-ms-allow-trailing-dot": "true"})[0], 201)
+        self.assertEqual(self.call("PUT", "share/cut..", "", create)[0], 201)
+        self.assertEqual(self.names(), ["cut", "kept."])
+        self.assertEqual(self.call("HEAD", "share/cut.", "", {"x-ms-allow-trailing-dot": "true"})[0], 404)
+        self.assertEqual(self.call("HEAD", "share/cut.")[0], 200)
+
+
+class PropertiesTest(ServerTest):
+    """Content headers, Content-MD5 and metadata are kept and returned; a body whose Content-MD5
+    does not match is refused."""
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.call("PUT", "share", "restype=share")[0], 201)
+
+    def test_content_headers_and_metadata_round_trip(self):
+        md5 = base64.b64encode(hashlib.md5(b"hello").digest()).decode()
+        status, _, _ = self.call("PUT", "share/f.tif", "", {
+            "x-ms-type": "file", "x-ms-content-length": "5", "x-ms-content-type": "image/tiff",
+            "x-ms-content-md5": md5, "x-ms-cache-control": "no-cache", "x-ms-meta-Project": "p1"})
+        self.assertEqual(status, 201)
+        self.call("PUT", "share/f.tif", "comp=range", {"x-ms-range": "bytes=0-4", "x-ms-write": "update"}, b"hello")
+        for method in ("HEAD", "GET"):
+            status, headers, _ = self.call(method, "share/f.tif")
+            self.assertEqual((status, headers["content-type"], headers["content-md5"],
+                              headers["cache-control"], headers["x-ms-meta-project"]),
+                             (200, "image/tiff", md5, "no-cache", "p1"), method)
+        status, headers, body = self.call("GET", "share/f.tif", "", {"x-ms-range": "bytes=1-2"})
+        self.assertEqual((status, body, headers["x-ms-content-md5"]), (206, b"el", md5))
+        self.assertNotIn("content-md5", headers)  # a range's own MD5 is not stored
+        # Set File Properties replaces every content header; Set File Metadata the metadata.
+        self.call("PUT", "share/f.tif", "comp=properties", {"x-ms-content-type": "text/plain"})
+        self.call("PUT", "share/f.tif", "comp=metadata", {"x-ms-meta-a": "1", "x-ms-meta-b": "2"})
+        _, headers, _ = self.call("HEAD", "share/f.tif")
+        self.assertEqual((headers["content-type"], headers.get("content-md5"), headers["x-ms-meta-a"],
+                          headers["x-ms-meta-b"], headers.get("x-ms-meta-project")),
+                         ("text/plain", None, "1", "2", None))
+        # A file made without them answers application/octet-stream and no MD5.
+        self.create_file("share/plain.bin", b"x")
+        _, headers, _ = self.call("HEAD", "share/plain.bin")
+        self.assertEqual((headers["content-type"], headers.get("content-md5")),
+                         ("application/octet-stream", None))
+
+    def test_directory_metadata(self):
+        self.call("PUT", "share/d", "restype=directory", {"x-ms-meta-hdi_isfolder": "true"})
+        _, headers, _ = self.call("GET", "share/d", "restype=directory")
+        self.assertEqual(headers["x-ms-meta-hdi_isfolder"], "true")
+        self.call("PUT", "share/d", "restype=directory&comp=metadata", {"x-ms-meta-k": "v"})
+        _, headers, _ = self.call("HEAD", "share/d", "restype=directory")
+        self.assertEqual((headers["x-ms-meta-k"], headers.get("x-ms-meta-hdi_isfolder")), ("v", None))
+
+    def test_wrong_md5_refused(self):
+        self.create_file("share/f", bytes(4))
+        good = base64.b64encode(hashlib.md5(b"data").digest()).decode()
+        wrong = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+        put = {"x-ms-range": "bytes=0-3", "x-ms-write": "update"}
+        status, headers, _ = self.call("PUT", "share/f", "comp=range", {**put, "Content-MD5": wrong}, b"data")
+        self.assertEqual((status, headers["x-ms-error-code"]), (400, "Md5Mismatch"))
+        self.assertEqual(self.call("GET", "share/f")[2], bytes(4))
+        self.assertEqual(self.call("PUT", "share/f", "comp=range", {**put, "Content-MD5": good}, b"data")[0], 201)
+        for bad in ("not-base64!", base64.b64encode(b"short").decode()):
+            status, headers, _ = self.call("PUT", "share/g", "", {
+                "x-ms-type": "file", "x-ms-content-length": "0", "x-ms-content-md5": bad})
+            self.assertEqual((status, headers["x-ms-error-code"]), (400, "InvalidHeaderValue"), bad)
+        status, headers, _ = self.call("PUT", "share/g", "", {
+            "x-ms-type": "file", "x-ms-content-length": "0", "x-ms-meta-1bad": "x"})
+        self.assertEqual((status, headers["x-ms-error-code"]), (400, "InvalidMetadata"))
+
+
+class FaultsTest(ServerTest):
+    """Faults on demand: <faults dir>/<share>.json."""
+
+    def setUp(self):
+        super().setUp()
+        for share in ("flaky", "calm"):
+            self.assertEqual(self.call("PUT", share, "restype=share")[0], 201)
+            self.create_file(f"{share}/f", b"data")
+
+    def rule(self, share, rule):
+        with open(os.path.join(self.faults, share + ".json"), "w", encoding="utf-8") as f:
+            f.write(rule if isinstance(rule, str) else json.dumps(rule))
+
+    def test_n_times_then_served_and_only_on_data_operations(self):
+        self.rule("flaky", {"answer": "503", "times": 2})
+        self.assertEqual(self.call("HEAD", "flaky/f")[0], 200)  # not a data operation
+        for _ in range(2):
+            status, headers, _ = self.call("GET", "flaky/f")
+            self.assertEqual((status, headers["x-ms-error-code"]), (503, "ServerBusy"))
+        self.assertEqual(self.call("GET", "flaky/f")[:3:2], (200, b"data"))
+        self.assertEqual(self.call("GET", "calm/f")[0], 200)
+        self.rule("flaky", {"answer": "500", "times": 1, "ops": ["GetFileProperties"]})  # again
+        status, headers, _ = self.call("HEAD", "flaky/f")
+        self.assertEqual((status, headers["x-ms-error-code"]), (500, "InternalError"))
+        self.assertEqual(self.call("HEAD", "flaky/f")[0], 200)
+        deadline = time.monotonic() + 2  # a log line is written after its answer
+        while True:
+            faults = [line.get("fault") for line in self.log_lines()]
+            if faults.count("500") or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self.assertEqual((faults.count("503"), faults.count("500")), (2, 1))
+
+    def test_always_until_the_rule_goes(self):
+        self.rule("flaky", {"answer": "reset"})
+        for _ in range(3):
+            with self.assertRaises(ConnectionError):
+                self.call("PUT", "flaky/f", "comp=range", {"x-ms-range": "bytes=0-3", "x-ms-write": "update"}, b"DATA")
+            self.conn.close()
+        os.remove(os.path.join(self.faults, "flaky.json"))
+        self.assertEqual(self.call("GET", "flaky/f")[2], b"data")
+
+    def test_bad_or_foreign_rules_are_refused(self):
+        for rule in ("[", {"answer": "429"}, {"answer": "503", "times": "2"}, {"answer": "503", "ops": "GetFile"}):
+            self.rule("flaky", rule)
+            os.utime(os.path.join(self.faults, "flaky.json"), ns=(len(str(rule)), len(str(rule))))
+            status, headers, _ = self.call("GET", "flaky/f")
+            self.assertEqual((status, headers["x-ms-error-code"]), (400, "InvalidFaultRule"), rule)
+        self.rule("flaky", {"answer": "503"})
+        os.chmod(os.path.join(self.faults, "flaky.json"), 0o666)
+        status, headers, body = self.call("GET", "flaky/f")
+        self.assertEqual((status, headers["x-ms-error-code"]), (400, "InvalidFaultRule"))
+        self.assertIn(b"not this user", body)
+
+
 class ListTest(ServerTest):
     page_size = 2
 
-    def list_page(self, marker=""):
-        query = "restype=directory&comp=list" + (f"&marker={q(marker)}" if marker else "")
+    def list_page(self, marker="", quote=q):
+        query = "restype=directory&comp=list" + (f"&marker={quote(marker)}" if marker else "")
         status, headers, body = self.call("GET", "share/dir", query)
         self.assertEqual((status, headers["content-type"]), (200, "application/xml"))
         return ET.fromstring(body), body
@@ -252,7 +418,7 @@ class ListTest(ServerTest):
             if not marker:
                 self.assertIn(b"<NextMarker />", body)
                 break
-            self.assertEqual(marker, entries[-1].find("Name").text)
+            self.assertNotIn(marker, [e.find("Name").text for e in entries])  # opaque
             markers.append(marker)
         self.assertEqual(len(markers), 2)  # 5 entries, page size 2: 3 pages
         expected = sorted([("File", n, len(d)) for n, d in names.items()]
@@ -260,6 +426,31 @@ class ListTest(ServerTest):
         self.assertEqual(seen, expected)
         self.assertEqual(tree.attrib["DirectoryPath"], "dir")
         self.assertEqual(tree.find("Marker").text, markers[-1])
+
+    def test_pages_of_names_with_spaces_sent_as_go_sends_them(self):
+        # Go's url.Values encodes a space as '+' and a '+' as %2B: every name comes back once.
+        root = os.path.join(self.data, "share", "dir")
+        os.makedirs(root)
+        names = [f"photo {i:04d}.jpg" for i in range(12)] + ["a+b.txt", "a b.txt", "ab.txt"]
+        for name in names:
+            open(os.path.join(root, name), "wb").close()
+        for quote in (q, lambda m: urllib.parse.quote_plus(m, safe="")):
+            seen, marker, pages = [], "", 0
+            while True:
+                tree, _ = self.list_page(marker, quote)
+                seen += [e.find("Name").text for e in tree.find("Entries")]
+                pages += 1
+                marker = tree.find("NextMarker").text or ""
+                if not marker:
+                    break
+            self.assertEqual((seen, pages), (sorted(names), 8))
+
+    def test_a_marker_it_did_not_give_is_refused(self):
+        os.makedirs(os.path.join(self.data, "share", "dir"))
+        for marker in ("photo 0001.jpg", "1!not base64", "1!" + base64.b64encode(b"\xff").decode()):
+            status, headers, _ = self.call("GET", "share/dir",
+                                           "restype=directory&comp=list&marker=" + q(marker))
+            self.assertEqual((status, headers["x-ms-error-code"]), (400, "OutOfRangeInput"), marker)
 
     def test_prefix_and_missing_dir(self):
         root = os.path.join(self.data, "share")

@@ -18,7 +18,12 @@ Nothing else of Azurite is replaced: authentication, containers, blocks and list
 Azurite's. The log (JSON lines) never holds a signature.
 
 Usage: fromurl_proxy.py --port P --upstream http://127.0.0.1:AZURITE_PORT [--log FILE]
+                        [--faults-dir DIR]
   --port 0 picks a free port. Once listening it prints `listening 127.0.0.1:<port>` on stdout.
+  --faults-dir DIR: faults on demand. DIR/<container>.json makes chosen requests to that
+  container answer 503 ServerBusy, 500 InternalError or a reset connection, a number of times or
+  always (emulators/emulator_common.py, Faults; by default the data operations Put Blob and Put
+  Block, from a URL or not, and Get Blob).
 """
 import argparse
 import http.client
@@ -31,7 +36,8 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from emulator_common import Log, fetch_source, serve_until_signalled  # noqa: E402  (emulators/)
+from emulator_common import (Faults, FaultRuleError, Log, fetch_source,  # noqa: E402  (emulators/)
+                             reset_connection, serve_until_signalled)
 
 # Request headers that are not the request's own (hop-by-hop) and are not forwarded.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
@@ -47,6 +53,26 @@ def is_from_url(method: str, query: dict, headers) -> bool:
     if comp == "block":
         return True
     return comp == "" and bool(headers.get("x-ms-blob-type"))
+
+
+FAULTS = {"503": (503, "ServerBusy", "The server is currently unable to receive requests. "
+                  "Please retry your request."),
+          "500": (500, "InternalError", "The server encountered an internal error. "
+                  "Please retry the request.")}
+# The operations that move a blob's bytes: what a fault rule fails unless it names others.
+DATA_OPS = ("PutBlobFromURL", "PutBlockFromURL", "PutBlob", "PutBlock", "GetBlob")
+
+
+def operation(method: str, query: dict, headers) -> str:
+    """The Blob operation's name, for the fault rules ("" for the ones they cannot name)."""
+    comp, restype = query.get("comp", [""])[0], query.get("restype", [""])[0]
+    if is_from_url(method, query, headers):
+        return "PutBlockFromURL" if comp == "block" else "PutBlobFromURL"
+    if restype:
+        return ""
+    return {("PUT", ""): "PutBlob", ("PUT", "block"): "PutBlock",
+            ("PUT", "blocklist"): "PutBlockList", ("GET", ""): "GetBlob",
+            ("HEAD", ""): "GetBlobProperties"}.get((method, comp), "")
 
 
 def expected_length(source_range: str):
@@ -127,6 +153,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._reply(status, reason, out_headers, out)
         return status
 
+    def _fault(self, container: str, op: str):
+        """Answers a fault rule's fault for this request and returns its name, or None."""
+        try:
+            fault = self.server.faults.take(container, op)
+        except FaultRuleError as e:
+            self._error(400, "InvalidFaultRule", str(e))
+            return "invalid-rule"
+        if fault == "reset":
+            reset_connection(self)
+        elif fault:
+            self._error(*FAULTS[fault])
+        return fault
+
     def _handle(self):
         started = time.monotonic()
         body = self._body()
@@ -134,8 +173,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(split.query)
         from_url = is_from_url(self.command, query, self.headers)
+        parts = split.path.split("/")
+        container = urllib.parse.unquote(parts[2]) if len(parts) > 3 else ""
+        fault = self._fault(container, operation(self.command, query, self.headers))
+        status = {None: None, "reset": 0, "invalid-rule": 400}.get(fault, FAULTS.get(fault, [0])[0])
         try:
-            if from_url:
+            if fault:
+                pass
+            elif from_url:
                 status = self._from_url(headers, body)
             else:
                 status, reason, out_headers, out = self._forward(self.command, headers, body)
@@ -147,8 +192,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (OSError, http.client.HTTPException) as e:
             status = 502
             self._error(502, "ProxyUpstreamError", type(e).__name__)
+        fields = {"fault": fault} if fault else {}
         self.server.log.write(method=self.command, path=split.path, query=split.query,
-                              from_url=from_url, status=status,
+                              from_url=from_url, status=status, **fields,
                               ms=round((time.monotonic() - started) * 1000, 1))
 
     do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = do_OPTIONS = do_PATCH = _handle
@@ -165,6 +211,7 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--upstream", required=True, help="Azurite, http://127.0.0.1:PORT")
     parser.add_argument("--log", help="JSON-lines request log (default: stderr)")
+    parser.add_argument("--faults-dir", help="rule files of faults on demand (<container>.json)")
     args = parser.parse_args(argv)
     upstream = urllib.parse.urlsplit(args.upstream)
     if upstream.scheme != "http" or not upstream.hostname or not upstream.port:
@@ -172,6 +219,7 @@ def main(argv=None) -> int:
     server = Server((args.host, args.port), Handler)
     server.upstream = upstream
     server.log = Log(args.log)
+    server.faults = Faults(args.faults_dir, DATA_OPS)
 
     serve_until_signalled(server)
     return 0

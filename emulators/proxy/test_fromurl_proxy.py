@@ -6,11 +6,13 @@ Real Azurite and real AzCopy judge it in the project's integration tests (COOL t
 """
 import http.client
 import http.server
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -83,8 +85,10 @@ class ProxyTest(unittest.TestCase):
         cls.source = serve(Source, ranges=[])
         cls.tmp = tempfile.TemporaryDirectory()
         cls.log = os.path.join(cls.tmp.name, "proxy.log")
+        cls.faults = os.path.join(cls.tmp.name, "faults")
+        os.mkdir(cls.faults, 0o700)
         cls.proc = subprocess.Popen(
-            [sys.executable, PROXY, "--port", "0", "--log", cls.log,
+            [sys.executable, PROXY, "--port", "0", "--log", cls.log, "--faults-dir", cls.faults,
              "--upstream", f"http://127.0.0.1:{cls.upstream.server_address[1]}"],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         line = cls.proc.stdout.readline()
@@ -120,6 +124,59 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(len(self.upstream.requests), 1)
         method, path, headers, body = self.upstream.requests[0]
         return method, path, {k.lower(): v for k, v in headers}, body
+
+    def rule(self, container, text):
+        path = os.path.join(self.faults, container + ".json")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        self.addCleanup(os.remove, path)
+
+    def test_faults_on_demand(self):
+        self.rule("flaky", json.dumps({"answer": "503", "times": 2}))
+        put = {"x-ms-blob-type": "BlockBlob"}
+        for _ in range(2):
+            status, headers, _ = self.request("PUT", f"/devstoreaccount1/flaky/b?{SAS}", put, b"x")
+            self.assertEqual((status, headers["x-ms-error-code"]), (503, "ServerBusy"))
+        self.assertEqual(self.upstream.requests, [])
+        # Not a data operation (a listing), then the third Put Blob: passed through.
+        self.request("GET", f"/devstoreaccount1/flaky?restype=container&comp=list&{SAS}")
+        self.assertEqual(self.request("PUT", f"/devstoreaccount1/flaky/b?{SAS}", put, b"x")[0], 201)
+        self.assertEqual([r[0] for r in self.upstream.requests], ["GET", "PUT"])
+        # Another container has no rule.
+        self.assertEqual(self.request("PUT", f"/devstoreaccount1/other/b?{SAS}", put, b"x")[0], 201)
+
+    def test_fault_always_reset_and_500(self):
+        self.rule("down", json.dumps({"answer": "reset", "ops": ["PutBlockFromURL"]}))
+        block = {"x-ms-copy-source": self.src_url(), "x-ms-source-range": "bytes=0-3"}
+        for _ in range(3):
+            with self.assertRaises((ConnectionError, http.client.RemoteDisconnected)):
+                self.request("PUT", f"/devstoreaccount1/down/b?comp=block&blockid=QQ%3D%3D&{SAS}", block)
+        self.assertEqual(self.upstream.requests, [])
+        self.rule("broken", json.dumps({"answer": "500"}))
+        status, headers, _ = self.request("GET", f"/devstoreaccount1/broken/b?{SAS}")
+        self.assertEqual((status, headers["x-ms-error-code"]), (500, "InternalError"))
+        self.assertEqual(self.faults_logged(("reset", "500")), [3, 1])
+
+    def faults_logged(self, names):
+        """How many log lines name each fault. The proxy writes a request's line after its
+        answer: wait (2 s at most) until each is there."""
+        deadline = time.monotonic() + 2
+        while True:
+            with open(self.log, encoding="utf-8") as f:
+                faults = [json.loads(line).get("fault") for line in f]
+            counts = [faults.count(n) for n in names]
+            if all(counts) or time.monotonic() > deadline:
+                return counts
+            time.sleep(0.02)
+
+    def test_a_bad_fault_rule_is_refused(self):
+        for text in ("{", '{"answer": "404"}', '{"answer": "503", "times": 0}',
+                     '{"answer": "503", "ops": "GetBlob"}'):
+            self.rule("badrule", text)
+            status, headers, _ = self.request("GET", f"/devstoreaccount1/badrule/b?{SAS}")
+            self.assertEqual((status, headers["x-ms-error-code"]), (400, "InvalidFaultRule"), text)
+            os.utime(os.path.join(self.faults, "badrule.json"), ns=(0, 0))  # read again
+            self.doCleanups()
 
     def test_other_requests_pass_through_unchanged(self):
         path = f"/devstoreaccount1/c/a%2Fb%20c.txt?comp=metadata&{SAS}"

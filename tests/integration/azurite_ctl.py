@@ -217,6 +217,21 @@ def cmd_put(acct, args):
                  body=data, what=f"put {args.path}")
 
 
+def cmd_head(_acct, args):
+    """HEAD of any URL with its SAS (a blob, or a file of the Files test server): prints the
+    answer's headers, `name: value` with lower-case names, one a line."""
+    req = urllib.request.Request(args.url, method="HEAD", headers={"x-ms-version": API_VERSION})
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
+            headers = resp.headers.items()
+    except urllib.error.HTTPError as err:
+        raise CtlError(f"head: HTTP {err.code} {err.headers.get('x-ms-error-code', '')}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise CtlError(f"head: cannot reach {urllib.parse.urlsplit(args.url).netloc}") from None
+    for name, value in headers:
+        print(f"{name.lower()}: {value}")
+
+
 def cmd_rm(acct, args):
     container, blob = split_blob(args.path)
     acct.request("DELETE", f"{container}/{blob}", what=f"rm {args.path}")
@@ -274,6 +289,9 @@ def main(argv=None) -> int:
     p.add_argument("path")
     p.add_argument("file", nargs="?", default="-")
     p.set_defaults(fn=cmd_put)
+    p = sub.add_parser("head", help="print the headers of a HEAD of URL (with its SAS)")
+    p.add_argument("url")
+    p.set_defaults(fn=cmd_head)
     p = sub.add_parser("rm", help="delete a blob")
     p.add_argument("path")
     p.set_defaults(fn=cmd_rm)

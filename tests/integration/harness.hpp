@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -130,6 +131,15 @@ class Env {
  private:
   Env() = default;
 };
+
+/// @p parts one after the other (a path or URL built in a loop, without temporaries).
+inline std::string joined(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const auto part : parts) {
+    out.append(part);
+  }
+  return out;
+}
 
 inline std::string unique_name(const std::string& prefix) {
   std::random_device rd;

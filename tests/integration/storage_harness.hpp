@@ -125,7 +125,36 @@ class RealStorage : public RealAzCopy {
     if (!IsSkipped() && !file_endpoint_.empty()) {
       expect_no_unknown_operation();
     }
+    for (const auto& rule : fault_rules_) {
+      std::error_code ec;
+      fs::remove(rule, ec);
+    }
     RealAzCopy::TearDown();
+  }
+
+  /// Faults on demand (docs/EMULATORS.md): @p rule (JSON) for the share or container @p name,
+  /// e.g. {"answer": "503", "times": 2}. Removed when the test ends.
+  void set_fault(const std::string& name, const std::string& rule) {
+    ASSERT_FALSE(faults_dir_.empty()) << "AZCOPY_RUNNER_TEST_FAULTS_DIR (scripts/storage.sh)";
+    const fs::path path = fs::path(faults_dir_) / (name + ".json");
+    const fs::path tmp = fs::path(faults_dir_) / ("." + name + ".tmp");
+    std::ofstream(tmp) << rule;
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
+    fs::rename(tmp, path);
+    fault_rules_.push_back(path);
+  }
+  /// The faults the Files test server (@p log "files.log") or the proxy ("proxy.log") answered
+  /// on paths that hold @p name (a share or container of this test: names are unique).
+  [[nodiscard]] int faults_answered(const std::string& log, const std::string& name) const {
+    std::istringstream lines(slurp(fs::path(files_dir_).parent_path() / log));
+    int count = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("\"fault\": ") != std::string::npos &&
+          line.find("/" + name + "/") != std::string::npos) {
+        ++count;
+      }
+    }
+    return count;
   }
 
   [[nodiscard]] fs::path files_log() const {
@@ -144,6 +173,39 @@ class RealStorage : public RealAzCopy {
   }
   [[nodiscard]] static std::string blob_url(const std::string& path, const std::string& sas) {
     return Env::get().endpoint() + "/" + path + "?" + sas;
+  }
+
+  /// A COOL as the service runs it: `<share>/<folder>/*` into `<container>/<folder>`.
+  AzCopySummary cool_folder(const std::string& share_name, const std::string& share_token,
+                            const std::string& cont, const std::string& cont_token,
+                            const std::string& folder = "project") {
+    CopyOptions o;
+    o.from_to = "FileBlob";
+    return copy_and_wait(file_url(joined({share_name, "/", folder, "/*"}), share_token),
+                         blob_url(joined({cont, "/", folder}), cont_token), o);
+  }
+
+  /// A RESTORE as the service runs it: `<container>/<folder>` into the share's root, with
+  /// overwrite ifSourceNewer.
+  AzCopySummary restore_folder(const std::string& cont, const std::string& cont_token,
+                               const std::string& share_name, const std::string& share_token,
+                               const std::string& folder = "project") {
+    CopyOptions o;
+    o.from_to = "BlobFile";
+    o.overwrite = "ifSourceNewer";
+    return copy_and_wait(blob_url(joined({cont, "/", folder}), cont_token),
+                         file_url(share_name, share_token), o);
+  }
+
+  /// @p s copied exactly the files of @p tree: SUCCEEDED, Completed, every file and byte,
+  /// nothing failed or skipped.
+  static void expect_exact(const AzCopySummary& s, const Tree& tree) {
+    EXPECT_EQ(s.state, AzCopyJobState::Succeeded) << s.raw_summary;
+    EXPECT_EQ(s.raw_status, "Completed");
+    EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
+    EXPECT_EQ(s.bytes_transferred, total_bytes(tree));
+    EXPECT_EQ(s.failed_transfers, 0);
+    EXPECT_EQ(s.skipped_transfers, 0);
   }
 
   /// The blobs below @p prefix of @p container: relative name -> size.
@@ -199,6 +261,8 @@ class RealStorage : public RealAzCopy {
   std::size_t files_log_start_ = 0;  ///< files.log's size when the test began
   std::string file_endpoint_ = env_or_empty("AZCOPY_RUNNER_TEST_FILE_ENDPOINT");
   std::string files_dir_ = env_or_empty("AZCOPY_RUNNER_TEST_FILES_DIR");
+  std::string faults_dir_ = env_or_empty("AZCOPY_RUNNER_TEST_FAULTS_DIR");
+  std::vector<fs::path> fault_rules_;
 };
 
 }  // namespace azcopy_runner::integration

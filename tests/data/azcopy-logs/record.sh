@@ -4,7 +4,11 @@
 # are AzCopy's own `<job id>.log`, renamed `<case>.log` and kept as AzCopy wrote them (it writes
 # `sig=-REDACTED-`; no signature is in them). Needs scripts/setup.sh done.
 #
-# Usage: tests/data/azcopy-logs/record.sh STORAGE_DIR   (a running storage: its endpoints.env)
+# Usage: tests/data/azcopy-logs/record.sh STORAGE_DIR [lasting]
+#   STORAGE_DIR: a running storage (its endpoints.env). With "lasting", only the case of a fault
+#   that lasts (restore-server-busy: every Put Range From URL answered 503 ServerBusy), both
+#   versions at once: AzCopy retries each transfer 20 times over about a quarter of an hour
+#   before it fails it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -31,6 +35,27 @@ run() {
   cp "$log" "$here/$version/$name.log"
   echo "$version $name: $(grep -c 'FAILED: ' "$log") failure lines"
 }
+
+# lasting VERSION: RESTORE into a share whose every data request is answered 503 ServerBusy.
+lasting() {
+  local version="$1" tag="${1//./}$RANDOM"
+  local share="rec-busy-$tag-restore" container="rec-busy-$tag"
+  mkdir -p "$AZCOPY_RUNNER_TEST_FILES_DIR/$share"
+  "${ctl[@]}" mkcontainer "$container" >/dev/null
+  for i in 1 2; do echo "file $i" | "${ctl[@]}" put "$container/project/f$i.txt" >/dev/null; done
+  printf '{"answer": "503"}\n' >"$AZCOPY_RUNNER_TEST_FAULTS_DIR/$share.json"
+  run "$version" restore-server-busy \
+    "$AZCOPY_RUNNER_TEST_BLOB_ENDPOINT/$container/project?$($sas container "$container" --permissions rl)" \
+    "$AZCOPY_RUNNER_TEST_FILE_ENDPOINT/$share?$($sas share "$share" --permissions rw)" BlobFile
+  rm -f "$AZCOPY_RUNNER_TEST_FAULTS_DIR/$share.json"
+}
+
+if [[ "${2:-}" == lasting ]]; then
+  lasting 10.32.2 &
+  lasting 10.18.1 &
+  wait
+  exit 0
+fi
 
 for version in 10.32.2 10.18.1; do
   tag="${version//./}$RANDOM"
