@@ -15,6 +15,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <stop_token>
+#include <utility>
 
 #include "azcopy_runner/parse.hpp"
 #include "copy_args.hpp"
@@ -97,7 +98,8 @@ class AzCopyRunner::Impl {
     p.job_id = std::string(job_id);
     p.state = obs.state;
     p.reason = obs.reason;
-    p.resumable = detail::is_resumable(obs.resumable, p.state, p.failed);
+    p.resumable = detail::is_resumable(obs.resumable, p.state, p.failed) &&
+                  (p.raw_status != "Failed" || resumes_failed_jobs());
     p.last_updated_at = obs.at;
     if (identity && obs.record && obs.record->summary && is_terminal(p.state)) {
       std::lock_guard lock(finished_mutex_);
@@ -168,10 +170,14 @@ class AzCopyRunner::Impl {
                       std::string_view destination_sas) {
     const std::string job_id = detail::check_job_id(job_id_view);
     auto record = core_.store.load(job_id);
-    if (record && core_.launcher->probe(record->process) == Liveness::Alive) {
+    if (record && core_.launcher->probe(record->process) == Liveness::Alive &&
+        !exited_after_summary(*record)) {
       throw AzCopyStartError("job " + job_id + " is still running (pid " +
                                  std::to_string(record->process.pid) + "): nothing to resume",
                              ErrorContext{job_id, record->ref.log_dir, {}});
+    }
+    if (record) {
+      refuse_unresumable(*record);
     }
     const detail::SasExpiries expiries{
         source_sas.empty() ? std::nullopt : detail::sas_expiry(source_sas),
@@ -220,6 +226,46 @@ class AzCopyRunner::Impl {
 
  private:
   static constexpr std::chrono::hours kCentury{24 * 365 * 100};
+  /// How long a job's AzCopy may take to exit once its final summary is known.
+  static constexpr std::chrono::seconds kExitAfterSummary{15};
+
+  /// AzCopy before 10.31 does not resume a job whose status is Failed (every transfer failed):
+  /// its `jobs resume` exits 1 with an empty error. Said before it is tried, with what to do.
+  void refuse_unresumable(const detail::JobRecord& record) {
+    if (!record.summary || record.summary->raw_status != "Failed" || resumes_failed_jobs()) {
+      return;
+    }
+    throw AzCopyStartError(
+        "job " + record.ref.job_id + " ended Failed (every transfer failed) and AzCopy " +
+            core_.azcopy.version() +
+            " does not resume such a job (AzCopy resumes it from 10.31 on): start the copy "
+            "again (with overwrite ifSourceNewer or false, what arrived is skipped) or resume "
+            "it with AzCopy 10.31 or later",
+        ErrorContext{record.ref.job_id, record.ref.log_dir, {}});
+  }
+
+  /// Whether the AzCopy in use resumes a job whose status is Failed (10.31 and later; true
+  /// when its version cannot be read: `jobs resume` then says for itself).
+  bool resumes_failed_jobs() {
+    static constexpr std::pair<int, int> kFrom{10, 31};
+    try {
+      const auto v = detail::parse_azcopy_version(core_.azcopy.version());
+      return !v || std::pair(v->major, v->minor) >= kFrom;
+    } catch (const AzCopyError&) {
+      return true;
+    }
+  }
+
+  /// AzCopy prints a job's final summary, then exits within moments: a resume asked for right
+  /// after wait() returned waits for that exit rather than refusing a job "still running".
+  bool exited_after_summary(const detail::JobRecord& record) {
+    if (!record.summary) {
+      return false;
+    }
+    static_cast<void>(core_.launcher->wait_for_exit(record.process, kExitAfterSummary));
+    static_cast<void>(core_.launcher->try_reap(record.process));
+    return core_.launcher->probe(record.process) != Liveness::Alive;
+  }
 
   /// Why sleep_for_news() returned.
   enum class Wake { Pause, Exit, EndOfJob, Stopped };

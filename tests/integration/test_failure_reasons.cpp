@@ -30,12 +30,12 @@ class FailureReasons : public RealStorage {
 
   /// A container holding a tree of @p n files under project/ (uploaded by the control tool).
   std::string project_container(int n) {
-    const std::string name = container("why");
+    std::string name = container("why");
     TempDir local("why-src");
     const Tree tree = make_tree(local.path(), n, 500);
     for (const auto& [rel, size] : tree) {
-      static_cast<void>(
-          Env::get().ctl_run({"put", name + "/project/" + rel, (local.path() / rel).string()}));
+      static_cast<void>(Env::get().ctl_run(
+          {"put", joined({name, "/project/", rel}), (local.path() / rel).string()}));
     }
     return name;
   }
@@ -108,6 +108,47 @@ TEST_F(FailureReasons, ARestoreIntoAShareWhoseSasLacksReadNamesTheDestinationsRe
   }
   EXPECT_EQ(runner_->get_summary(s.job_id).failure_reason, s.failure_reason);  // kept
   expect_no_signature(s, {src_token, dst_token});
+}
+
+// A job whose every transfer failed (raw status Failed), resumed at once (AzCopy may not have
+// exited yet) with a token that allows the copy: 10.32.2 resumes it and every file arrives;
+// AzCopy before 10.31 does not resume a Failed job (its `jobs resume` exits 1 with an empty
+// error): the runner says so before it tries, and poll() does not call the job resumable.
+TEST_F(FailureReasons, AJobThatFailedEveryTransferIsResumedWithTheRightToken) {
+  Tree tree;
+  const std::string src = project_share(3, &tree);
+  const std::string cont = container("why-resume");
+  ASSERT_EQ(cool(src, share_sas(src, "rl"), cont, container_sas(cont, "racwdl")).state,
+            AzCopyJobState::Succeeded);
+  std::string target;
+  const fs::path restored = share("why-resume", target) / "project";
+  const std::string src_token = container_sas(cont, "rl");
+  const AzCopySummary s = restore(cont, src_token, target, share_sas(target, "cw"));
+  ASSERT_EQ(s.state, AzCopyJobState::Failed) << s.raw_summary;
+  ASSERT_EQ(s.raw_status, "Failed");
+  const std::string good = share_sas(target, "rw");
+  if (is_10_18()) {
+    try {
+      static_cast<void>(runner_->resume(s.job_id, src_token, good));
+      ADD_FAILURE() << "resume() of a Failed job with AzCopy 10.18.1 did not throw";
+    } catch (const AzCopyStartError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("does not resume such a job"));
+      EXPECT_THAT(e.what(), HasSubstr("AzCopy 10.18.1"));
+      EXPECT_EQ(e.job_id(), s.job_id);
+    }
+    EXPECT_FALSE(runner_->poll(s.job_id).resumable);
+    return;
+  }
+  EXPECT_EQ(runner_->resume(s.job_id, src_token, good).job_id, s.job_id);
+  const AzCopySummary r = runner_->wait(s.job_id, 300s, 200ms);
+  EXPECT_EQ(r.state, AzCopyJobState::Succeeded) << r.raw_summary;
+  EXPECT_EQ(r.files_transferred, 3);
+  EXPECT_TRUE(r.failure_reason.empty()) << r.failure_reason;
+  ASSERT_EQ(read_tree(restored), tree);
+  for (const auto& [rel, size] : tree) {
+    EXPECT_EQ(slurp(restored / rel), slurp(fs::path(files_dir_) / src / "project" / rel)) << rel;
+  }
+  expect_no_signature(r, {src_token, good});
 }
 
 TEST_F(FailureReasons, AJobWithTextOutputSaysWhyAsWell) {
