@@ -8,6 +8,7 @@ namespace azcopy_runner::integration {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 
 TEST_F(RealStorage, CoolThenRestoreGiveExactFiguresAndBytes) {
@@ -121,6 +122,8 @@ class OwnStorage {
   [[nodiscard]] fs::path share(const std::string& name) const {
     return fs::path(value("AZCOPY_RUNNER_TEST_FILES_DIR")) / name;
   }
+  /// Its Files server's request log (as RealStorage checks the shared one's).
+  [[nodiscard]] std::string files_log() const { return slurp(dir_.path() / "files.log"); }
   /// azurite_ctl.py on this storage's Blob endpoint.
   [[nodiscard]] std::string ctl(std::vector<std::string> args) const {
     args.insert(args.begin(), {"python3", Env::get().ctl, "--endpoint",
@@ -180,6 +183,10 @@ TEST_F(RealStorage, CoolAFolderOfMoreThanOneListingPage) {
     EXPECT_EQ(storage.ctl({"get", "pages-blobs/photos/" + name_of(i)}), slurp(folder / name_of(i)))
         << name_of(i);
   }
+  const std::string log = storage.files_log();
+  EXPECT_THAT(log, HasSubstr("marker=1%21"));  // the second page was asked for
+  EXPECT_THAT(log, Not(HasSubstr("\"unknown\": true")));
+  EXPECT_THAT(log, Not(HasSubstr(signature_of(files_sas))));
 }
 
 /// The value of header @p name in @p headers, or "".
