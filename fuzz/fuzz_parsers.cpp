@@ -21,6 +21,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "azcopy_runner/types.hpp"
+#include "directory_stubs.hpp"
 #include "parse_detail.hpp"
 
 namespace {
@@ -259,11 +260,23 @@ std::string inflate(std::string_view input) {
 
 }  // namespace
 
+/// directory_stubs.hpp: parse_blob_list() returns or throws AzCopyParseError; a stub is one of
+/// the blobs listed.
+void check_blob_list(std::string_view input) {
+  try {
+    const auto page = azcopy_runner::detail::parse_blob_list(input);
+    check(page.blobs >= 0 && static_cast<std::size_t>(page.blobs) >= page.stubs.size(),
+          "parse_blob_list: more stubs than blobs");
+  } catch (const azcopy_runner::AzCopyParseError&) {
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes as chars.
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   check_parsers(input);
   check_redaction(input);
+  check_blob_list(input);
   if (!input.empty() && input.front() == kInflateMarker) {
     const std::string inflated = inflate(input.substr(1));
     if (!inflated.empty()) {

@@ -31,7 +31,7 @@ done
 # ---------------------------------------------------------------------------------------------
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libboost1.81-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libboost1.81-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsecret-1-0 # AzCopy links libsecret-1.so.0
   clang clang-tidy clang-format libclang-rt-14-dev # sanitizers, libFuzzer, linters

@@ -32,15 +32,21 @@ bool is_alnum_ascii(char c) noexcept {
 /// Extra arguments are flags that the runner does not manage itself, and none that would hide
 /// AzCopy's prompts or progress.
 void check_extra_args(const std::vector<std::string>& extra_args) {
-  static constexpr std::array<std::string_view, 6> kManaged = {
-      "recursive", "overwrite", "from-to", "log-level", "output-type", "cancel-from-stdin"};
+  static constexpr std::array<std::string_view, 7> kManaged = {"recursive",
+                                                               "overwrite",
+                                                               "from-to",
+                                                               "log-level",
+                                                               "output-type",
+                                                               "cancel-from-stdin",
+                                                               "include-directory-stub"};
   for (const auto& arg : extra_args) {
     const std::string name = flag_name(arg);
     if (name.empty()) {
       refuse("extra argument '" + redact(arg) + "' is not a flag");
     }
     if (std::find(kManaged.begin(), kManaged.end(), name) != kManaged.end()) {
-      refuse("extra argument --" + name + " is managed by the runner (use CopyOptions)");
+      refuse("extra argument --" + name + " is managed by the runner (use CopyOptions" +
+             (name == "include-directory-stub" ? "::keep_directories)" : ")"));
     }
     if (name == "output-level") {
       const std::string value = ascii_lower(arg.substr(std::min(arg.size(), arg.find('=') + 1)));
@@ -48,6 +54,20 @@ void check_extra_args(const std::vector<std::string>& extra_args) {
         refuse("--output-level essential/quiet hides AzCopy's prompts and progress");
       }
     }
+  }
+}
+
+/// keep_directories is for a COOL or a RESTORE, recursive.
+void check_keep_directories(const CopyOptions& options) {
+  if (!options.keep_directories) {
+    return;
+  }
+  const auto& ft = options.from_to;
+  if (!ft || (!ascii_iequals(*ft, "FileBlob") && !ascii_iequals(*ft, "BlobFile"))) {
+    refuse("keep_directories needs from_to FileBlob (a COOL) or BlobFile (a RESTORE)");
+  }
+  if (!options.recursive) {
+    refuse("keep_directories needs a recursive copy");
   }
 }
 
@@ -85,6 +105,8 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
     }
   }
   check_extra_args(options.extra_args);
+  check_keep_directories(options);
+  const bool cool = options.from_to && ascii_iequals(*options.from_to, "FileBlob");
   if (ascii_iequals(level, "none")) {
     level = "NONE";
   }
@@ -99,6 +121,9 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
   args.push_back(std::string("--output-type=") +
                  (options.output_type == OutputType::Json ? "json" : "text"));
   args.emplace_back("--skip-version-check");
+  if (options.keep_directories && cool) {
+    args.emplace_back("--include-directory-stub=true");
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   return args;
 }

@@ -185,7 +185,7 @@ StartSeen wait_for_job_id(RunnerCore& core, const ProcessIdentity& who,
 
 AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
                         const std::string& kind, std::optional<JobRecord> existing,
-                        const SasExpiries& expiries) {
+                        const SasExpiries& expiries, std::optional<KeptDirectories> directories) {
   const std::string exe = core.azcopy.path();
   const fs::path dir = core.store.make_start_dir();
   DetachedSpec spec;
@@ -221,6 +221,7 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
     record.ref.started_at = started_at;
     record.ref.command = command;
     record.ref.environment = safe_environment(core.child_env);
+    record.directories = std::move(directories);
   }
   if (expiries.source) {
     record.source_sas_expiry = expiries.source;

@@ -28,8 +28,11 @@ struct SasExpiries {
 /// @throws AzCopyStartError (AzCopy exited first), AzCopyJobIdNotFoundError (no job id in
 ///   time; the process is killed): both carry the job id AzCopy had chosen and the redacted
 ///   end of its own log when it is found (see docs/RELIABILITY.md).
+/// @p directories: what the runner made before (a RESTORE that keeps directories), kept in
+/// the new job's record.
 AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
                         const std::string& kind, std::optional<JobRecord> existing,
-                        const SasExpiries& expiries);
+                        const SasExpiries& expiries,
+                        std::optional<KeptDirectories> directories = std::nullopt);
 
 }  // namespace azcopy_runner::detail

@@ -295,11 +295,14 @@ std::string failure_line(const AzCopySummary& summary, const JobRecord& record,
   return error == summary.messages.end() ? std::string() : error_headline(*error, record);
 }
 
-/// Whether the job's own last summary (the EndOfJob of the process the runner started)
-/// counted its folders and tells the same outcome as the plan's (`jobs show`).
+/// Whether the job's own last summary (of the process the runner started: its EndOfJob, or the
+/// Progress line of a terminal status AzCopy prints just before it, which `jobs show` may
+/// already match while the EndOfJob is not written yet) counted its folders and tells the same
+/// outcome as the plan's (`jobs show`).
 bool own_counts_folders(const ParsedOutput& own, const AzCopySummary& plan) {
-  return own.end_of_job && own.summary && own.uncounted_folders == 0 &&
-         own.summary->job_id == plan.job_id && own.summary->raw_status == plan.raw_status &&
+  return own.summary && (own.end_of_job || is_terminal(own.summary->state)) &&
+         own.uncounted_folders == 0 && own.summary->job_id == plan.job_id &&
+         own.summary->raw_status == plan.raw_status &&
          own.summary->total_transfers == plan.total_transfers &&
          own.summary->failed_transfers == plan.failed_transfers &&
          own.summary->skipped_transfers == plan.skipped_transfers;
@@ -364,9 +367,14 @@ namespace {
 /// errors, messages and times. Returns the folders still uncounted.
 std::int64_t merge_own_output(AzCopySummary& summary, const JobRecord& record,
                               const ParsedOutput& own, std::int64_t uncounted_folders) {
-  if (uncounted_folders > 0 && record.resumes == 0 && own_counts_folders(own, summary)) {
-    summary.files_transferred = own.summary->files_transferred;
-    uncounted_folders = 0;
+  if (record.resumes == 0 && own_counts_folders(own, summary)) {
+    if (uncounted_folders > 0) {
+      summary.files_transferred = own.summary->files_transferred;
+      uncounted_folders = 0;
+    }
+    if (own.summary->directories) {
+      summary.directories = own.summary->directories;
+    }
   }
   summary.warnings = std::max(summary.warnings, own.warnings);
   summary.errors = std::max(summary.errors, own.errors);
@@ -383,6 +391,34 @@ std::int64_t merge_own_output(AzCopySummary& summary, const JobRecord& record,
     summary.started_at = own.first_timestamp;
   }
   return uncounted_folders;
+}
+
+/// The directories the runner made before AzCopy copied the files: their counts, and a job
+/// that could not make one is FAILED (the first failure in its reason).
+void apply_kept_directories(AzCopySummary& summary, const KeptDirectories& kept) {
+  summary.directories = kept.counts;
+  if (kept.counts.failed == 0 || !is_terminal(summary.state)) {
+    return;
+  }
+  std::string line = std::to_string(kept.counts.failed) + " of " +
+                     std::to_string(kept.counts.made + kept.counts.skipped + kept.counts.failed) +
+                     " directories could not be made on the destination";
+  if (!kept.failures.empty()) {
+    line += " (" + kept.failures.front() + ")";
+  }
+  if (summary.state == AzCopyJobState::Failed && !summary.failure_reason.empty()) {
+    summary.failure_reason += "; " + line;
+  } else {
+    summary.state = AzCopyJobState::Failed;
+    summary.failure_reason = line;
+  }
+  summary.failure_reason = std::string(utf8_head(summary.failure_reason, kMaxReasonBytes));
+  for (const std::string& failure : kept.failures) {
+    if (summary.messages.size() >= kMaxMessages) {
+      break;
+    }
+    summary.messages.push_back("directory not made: " + failure);
+  }
 }
 
 }  // namespace
@@ -417,6 +453,17 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
   }
   if (summary.state == AzCopyJobState::Failed) {
     summary.failure_reason = failure_line(summary, record, own);
+  }
+  if (record.directories) {
+    apply_kept_directories(summary, *record.directories);
+    const DirectoryCounts& c = record.directories->counts;
+    if (c.made + c.skipped + c.failed > 0) {
+      empty_folders_notice.clear();  // the runner made them: AzCopy's notice does not hold
+    } else if (summary.messages.size() < kMaxMessages) {
+      summary.messages.emplace_back(
+          "keep_directories: the source holds no directory stubs (was it cooled without "
+          "them?): its empty directories cannot be made back");
+    }
   }
   if (!empty_folders_notice.empty()) {
     note_empty_folders(summary, empty_folders_notice);

@@ -85,7 +85,22 @@ json to_json_value(const AzCopySummary& s) {
               {"failure_causes", std::move(causes)},
               {"messages", s.messages},
               {"empty_folders_not_processed", s.empty_folders_not_processed},
+              {"directories", s.directories ? to_json_value(*s.directories) : json()},
               {"raw_summary", s.raw_summary}};
+}
+
+json to_json_value(const DirectoryCounts& d) {
+  return json{{"made", d.made}, {"skipped", d.skipped}, {"failed", d.failed}};
+}
+
+DirectoryCounts directory_counts_from_value(const json& j) {
+  DirectoryCounts d;
+  if (j.is_object()) {
+    d.made = j.value("made", std::int64_t{0});
+    d.skipped = j.value("skipped", std::int64_t{0});
+    d.failed = j.value("failed", std::int64_t{0});
+  }
+  return d;
 }
 
 json to_json_value(const ProcessIdentity& who) {
@@ -149,6 +164,9 @@ AzCopySummary summary_from_value(const json& j) {
   s.failed_files_omitted = j.value("failed_files_omitted", std::int64_t{0});
   s.messages = j.value("messages", std::vector<std::string>{});
   s.empty_folders_not_processed = j.value("empty_folders_not_processed", false);
+  if (j.contains("directories") && j["directories"].is_object()) {
+    s.directories = directory_counts_from_value(j["directories"]);
+  }
   s.raw_summary = j.value("raw_summary", std::string());
   return s;
 }

@@ -14,12 +14,15 @@ nlohmann::ordered_json to_json_value(const AzCopyJobRef& ref);
 nlohmann::ordered_json to_json_value(const AzCopyProgress& progress);
 nlohmann::ordered_json to_json_value(const AzCopySummary& summary);
 nlohmann::ordered_json to_json_value(const ProcessIdentity& who);
+nlohmann::ordered_json to_json_value(const DirectoryCounts& directories);
 
 /// The readers tolerate missing fields (defaults) and throw nlohmann::json::exception on
 /// wrong types; callers convert that into AzCopyParseError.
 AzCopyJobRef job_ref_from_value(const nlohmann::ordered_json& j);
 AzCopySummary summary_from_value(const nlohmann::ordered_json& j);
 ProcessIdentity identity_from_value(const nlohmann::ordered_json& j);
+/// Counts of an object {"made", "skipped", "failed"}; zeros for anything else.
+DirectoryCounts directory_counts_from_value(const nlohmann::ordered_json& j);
 
 /// dump() that never throws on invalid UTF-8 (replaces it).
 std::string dump(const nlohmann::ordered_json& j, int indent = -1);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "azcopy_log.hpp"
 #include "azcopy_runner/errors.hpp"
@@ -22,6 +23,8 @@ namespace {
 constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
 /// The end of a job's stdout read for its last error message.
 constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
+/// The longest wait for a finished job's process to print its own final summary.
+constexpr std::chrono::milliseconds kOwnEndWait{3000};
 
 /// The job's state from the last summary message of its own JSON stdout, when that decides
 /// it: a Progress while the process is alive (running). An EndOfJob does not: a terminal job's
@@ -94,6 +97,31 @@ AzCopySummary final_without_plan(JobStore& store, const JobRecord& record, AzCop
   copy.last_state = state;
   store.save(copy);
   return s;
+}
+
+/// AzCopy writes the plan's final status before its process prints its own final summary
+/// (whose folder counts `jobs show` lacks): a finished job whose process still runs is given a
+/// moment to print it and exit, so that the summary kept in the record has them.
+void await_own_end(const RunnerCore& core, JobRecord& record, Liveness liveness) {
+  if (liveness != Liveness::Alive) {
+    return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kOwnEndWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto status = core.launcher->try_reap(record.process)) {
+      record.exit = status;
+      return;
+    }
+    if (core.launcher->probe(record.process) != Liveness::Alive) {
+      return;
+    }
+    if (const auto tail = read_tail(record.stdout_path(), kOwnTailBytes);
+        tail && (is_end_of_job_line(last_summary_line(*tail)) ||
+                 tail->find("Final Job Status:") != std::string::npos)) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 /// AzCopy's log of the job: where its output said, else `<job id>.log` in its log location.
@@ -207,6 +235,7 @@ Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast
     case Verdict::FromPlan:
       obs.summary = std::move(d.summary);
       if (d.keep) {
+        await_own_end(core, *obs.record, liveness);
         complete_summary(*obs.summary, *obs.record,
                          read_own_output(core, *obs.record, *obs.summary), uncounted_folders,
                          obs.at);

@@ -442,8 +442,11 @@ AzCopySummary OutputParser::build_summary(Candidate& c, ParsedOutput& out) {
   } else {
     s.state = map_azcopy_status(f.job_status);
   }
-  s.files_transferred =
-      std::max<std::int64_t>(0, f.transfers_completed - folders_completed(f, s.state, out));
+  const std::int64_t folders = folders_completed(f, s.state, out);
+  s.files_transferred = std::max<std::int64_t>(0, f.transfers_completed - folders);
+  if (f.folder_transfers > 0 && (folders > 0 || f.folders_failed > 0 || f.folders_skipped > 0)) {
+    s.directories = DirectoryCounts{folders, f.folders_skipped, f.folders_failed};
+  }
   s.bytes_transferred = f.bytes_transferred;
   s.failed_transfers = f.transfers_failed;
   s.skipped_transfers = f.transfers_skipped;

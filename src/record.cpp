@@ -36,6 +36,10 @@ std::string record_to_json(const JobRecord& r) {
   if (r.summary) {
     j["summary"] = to_json_value(*r.summary);
   }
+  if (r.directories) {
+    j["directories"] = json{{"counts", to_json_value(r.directories->counts)},
+                            {"failures", r.directories->failures}};
+  }
   return dump(j, 2);
 }
 
@@ -62,6 +66,16 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
     }
     if (j.contains("summary") && j["summary"].is_object()) {
       r.summary = summary_from_value(j["summary"]);
+    }
+    if (j.contains("directories") && j["directories"].is_object()) {
+      const json& d = j["directories"];
+      KeptDirectories kept;
+      kept.counts = directory_counts_from_value(d.value("counts", json::object()));
+      kept.failures = d.value("failures", std::vector<std::string>{});
+      if (kept.failures.size() > kMaxMessages) {
+        kept.failures.resize(kMaxMessages);
+      }
+      r.directories = std::move(kept);
     }
     if (!is_valid_job_id(r.ref.job_id)) {
       return std::nullopt;

@@ -13,11 +13,18 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "azcopy_runner/process.hpp"
 #include "azcopy_runner/types.hpp"
 
 namespace azcopy_runner::detail {
+
+/// What the runner did for a RESTORE's directories (CopyOptions::keep_directories).
+struct KeptDirectories {
+  DirectoryCounts counts;             ///< Of the stubs' directories (not the root or parents).
+  std::vector<std::string> failures;  ///< "<path>: <why>" (redacted), at most kMaxMessages.
+};
 
 struct JobRecord {
   AzCopyJobRef ref;
@@ -37,6 +44,8 @@ struct JobRecord {
   /// whether its 403s came after one expired.
   std::optional<TimePoint> source_sas_expiry;
   std::optional<TimePoint> destination_sas_expiry;
+  /// The directories the runner made before AzCopy started (a RESTORE that keeps them).
+  std::optional<KeptDirectories> directories;
 
   [[nodiscard]] std::filesystem::path dir() const { return ref.log_dir; }
   [[nodiscard]] std::filesystem::path output_dir() const {

@@ -17,8 +17,11 @@
 #include <stop_token>
 #include <utility>
 
+#include <spdlog/logger.h>
+
 #include "azcopy_runner/parse.hpp"
 #include "copy_args.hpp"
+#include "directory_stubs.hpp"
 #include "dirs.hpp"
 #include "job_cancel.hpp"
 #include "job_remove.hpp"
@@ -28,6 +31,7 @@
 #include "parse_detail.hpp"
 #include "runner_core.hpp"
 #include "sas_expiry.hpp"
+#include "text.hpp"
 
 namespace azcopy_runner {
 namespace fs = std::filesystem;
@@ -35,6 +39,10 @@ namespace fs = std::filesystem;
 namespace {
 /// The end of a job's stdout read to see whether it shows its EndOfJob yet.
 constexpr std::size_t kEndOfJobTailBytes = std::size_t{16} << 10;
+/// A RESTORE's directory requests: the longest one, and the largest List Blobs page (5,000
+/// blobs with their metadata are a few MiB).
+constexpr std::chrono::seconds kDirectoryRequestTimeout{120};
+constexpr std::size_t kMaxListingBytes = std::size_t{64} << 20;
 
 /// Whether the last summary line of @p stdout_path is an EndOfJob; reads only when the file
 /// grew past @p seen_size (updated).
@@ -72,7 +80,33 @@ class AzCopyRunner::Impl {
     const detail::SasExpiries expiries{url_expiry(source), url_expiry(destination)};
     refuse_expiring(expiries, {});
     detail::refuse_debug_log_that_leaks(args, core_.azcopy, core_.store.root().string());
-    return detail::launch_job(core_, args, "copy", std::nullopt, expiries);
+    std::optional<detail::KeptDirectories> directories;
+    if (options.keep_directories && options.from_to &&
+        detail::ascii_iequals(*options.from_to, "BlobFile")) {
+      directories = make_directories(source, destination, options);
+    }
+    return detail::launch_job(core_, args, "copy", std::nullopt, expiries, std::move(directories));
+  }
+
+  /// A RESTORE that keeps directories: the runner makes them before AzCopy copies the files.
+  detail::KeptDirectories make_directories(std::string_view source, std::string_view destination,
+                                           const CopyOptions& options) {
+    const bool as_subdir = std::none_of(
+        options.extra_args.begin(), options.extra_args.end(),
+        [](const std::string& a) { return detail::ascii_iequals(a, "--as-subdir=false"); });
+    const auto http = detail::make_curl_client(kDirectoryRequestTimeout, kMaxListingBytes);
+    detail::DirectoryCopy copy;
+    copy.source = source;
+    copy.destination = destination;
+    copy.as_subdir = as_subdir;
+    copy.log_dir = core_.store.root().string();
+    detail::KeptDirectories kept = detail::recreate_directories(*http, copy);
+    core_.log->info("keep_directories: {} directories made, {} already there, {} failed",
+                    kept.counts.made, kept.counts.skipped, kept.counts.failed);
+    for (const std::string& failure : kept.failures) {
+      core_.log->warn("keep_directories: not made: {}", failure);
+    }
+    return kept;
   }
 
   AzCopyProgress poll(std::string_view job_id) {

@@ -105,6 +105,13 @@ struct AzCopyProgress {
   bool resumable = false;  ///< True when `azcopy jobs resume` can continue the job.
 };
 
+/// The directories of a job, apart from its files.
+struct DirectoryCounts {
+  std::int64_t made = 0;     ///< Directories written (a COOL's stubs, a RESTORE's directories).
+  std::int64_t skipped = 0;  ///< Already there (a rerun with overwrite false or ifSourceNewer).
+  std::int64_t failed = 0;   ///< Not written: the job is FAILED and failure_reason says why.
+};
+
 /// Final (or, inside AzCopyNotFinishedError, partial) statistics of a job.
 struct AzCopySummary {
   std::string job_id;
@@ -138,6 +145,10 @@ struct AzCopySummary {
   std::string failure_reason;
   /// The causes of the failed transfers, most frequent first (at most kMaxFailureCauses).
   std::vector<FailureCause> failure_causes;
+  /// Directories, when they are known: those AzCopy counted as folder transfers (its own
+  /// summary: `jobs show` says 0 for them), or, for a RESTORE with
+  /// CopyOptions::keep_directories, those the runner made. std::nullopt otherwise.
+  std::optional<DirectoryCounts> directories;
 };
 
 /// Bounds on what a summary keeps.
@@ -156,6 +167,12 @@ struct CopyOptions {
   std::string log_level = "INFO";      ///< AzCopy --log-level (empty: the runner's default).
   OutputType output_type = OutputType::Json;
   std::vector<std::string> extra_args;  ///< Further AzCopy flags; managed flags are refused.
+  /// Keep the directory tree, empty directories included, across Blob (which has none). A COOL
+  /// (from_to FileBlob) writes one directory stub per directory (`--include-directory-stub`);
+  /// a RESTORE (BlobFile) makes, before AzCopy starts, every directory the container's stubs
+  /// describe, then AzCopy copies the files. Needs from_to set to one of the two, and a SAS
+  /// on both URLs (the runner lists the container and makes the directories itself).
+  bool keep_directories = false;
 };
 
 }  // namespace azcopy_runner

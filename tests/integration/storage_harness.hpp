@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 
 #include "harness.hpp"
 
@@ -42,6 +44,17 @@ inline Tree make_project(const fs::path& root) {
   }
   fs::create_directories(root / "emptydir");
   return tree;
+}
+
+/// Every directory below @p root, relative ("a", "a/b", ...).
+inline std::set<std::string> read_dirs(const fs::path& root) {
+  std::set<std::string> dirs;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_directory()) {
+      dirs.insert(fs::relative(e.path(), root).generic_string());
+    }
+  }
+  return dirs;
 }
 
 /// A SAS made by sas.py with @p args (e.g. {"share", NAME, "--permissions", "rl"}), valid for
@@ -96,6 +109,26 @@ inline std::string signature_of(const std::string& sas) {
   const auto pos = sas.find("sig=");
   return pos == std::string::npos ? std::string()
                                   : sas.substr(pos + 4, sas.find('&', pos) - pos - 4);
+}
+
+/// The value of header @p name in @p headers, or "".
+inline std::string header(const std::map<std::string, std::string>& headers,
+                          const std::string& name) {
+  const auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+/// The headers of a HEAD of @p url (a blob or a file, with its SAS): lower-case name -> value.
+inline std::map<std::string, std::string> head(const std::string& url) {
+  std::map<std::string, std::string> out;
+  std::istringstream lines(Env::get().ctl_run({"head", url}));
+  for (std::string line; std::getline(lines, line);) {
+    const auto colon = line.find(": ");
+    if (colon != std::string::npos) {
+      out[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+  }
+  return out;
 }
 
 class RealStorage : public RealAzCopy {
@@ -175,24 +208,28 @@ class RealStorage : public RealAzCopy {
     return Env::get().endpoint() + "/" + path + "?" + sas;
   }
 
-  /// A COOL as the service runs it: `<share>/<folder>/*` into `<container>/<folder>`.
+  /// A COOL as the service runs it: `<share>/<folder>/*` into `<container>/<folder>`
+  /// (with CopyOptions::keep_directories when @p keep_directories).
   AzCopySummary cool_folder(const std::string& share_name, const std::string& share_token,
                             const std::string& cont, const std::string& cont_token,
-                            const std::string& folder = "project") {
+                            const std::string& folder = "project", bool keep_directories = false) {
     CopyOptions o;
     o.from_to = "FileBlob";
+    o.keep_directories = keep_directories;
     return copy_and_wait(file_url(joined({share_name, "/", folder, "/*"}), share_token),
                          blob_url(joined({cont, "/", folder}), cont_token), o);
   }
 
   /// A RESTORE as the service runs it: `<container>/<folder>` into the share's root, with
-  /// overwrite ifSourceNewer.
+  /// overwrite ifSourceNewer (and CopyOptions::keep_directories when @p keep_directories).
   AzCopySummary restore_folder(const std::string& cont, const std::string& cont_token,
                                const std::string& share_name, const std::string& share_token,
-                               const std::string& folder = "project") {
+                               const std::string& folder = "project",
+                               bool keep_directories = false) {
     CopyOptions o;
     o.from_to = "BlobFile";
     o.overwrite = "ifSourceNewer";
+    o.keep_directories = keep_directories;
     return copy_and_wait(blob_url(joined({cont, "/", folder}), cont_token),
                          file_url(share_name, share_token), o);
   }

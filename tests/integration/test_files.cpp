@@ -189,25 +189,6 @@ TEST_F(RealStorage, CoolAFolderOfMoreThanOneListingPage) {
   EXPECT_THAT(log, Not(HasSubstr(signature_of(files_sas))));
 }
 
-/// The value of header @p name in @p headers, or "".
-std::string header(const std::map<std::string, std::string>& headers, const std::string& name) {
-  const auto it = headers.find(name);
-  return it == headers.end() ? std::string() : it->second;
-}
-
-/// The headers of a HEAD of @p url (a blob or a file, with its SAS): lower-case name -> value.
-std::map<std::string, std::string> head(const std::string& url) {
-  std::map<std::string, std::string> out;
-  std::istringstream lines(Env::get().ctl_run({"head", url}));
-  for (std::string line; std::getline(lines, line);) {
-    const auto colon = line.find(": ");
-    if (colon != std::string::npos) {
-      out[line.substr(0, colon)] = line.substr(colon + 2);
-    }
-  }
-  return out;
-}
-
 // A file's content type and MD5 survive a COOL and then a RESTORE: the upload sets them on the
 // share (--content-type, --put-md5), the COOL carries them to the blob and the RESTORE back to a
 // new share, where a read answers them.

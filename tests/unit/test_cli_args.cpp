@@ -65,6 +65,14 @@ TEST(CliArgs, CopyWithEveryOption) {
   EXPECT_EQ(a.copy.extra_args, (std::vector<std::string>{"--cap-mbps=10", "--json"}));
 }
 
+TEST(CliArgs, KeepDirectoriesIsACopyOption) {
+  EXPECT_TRUE(parse({"copy", "s", "d", "--from-to", "BlobFile", "--keep-directories"})
+                  .copy.keep_directories);
+  EXPECT_FALSE(parse({"copy", "s", "d"}).copy.keep_directories);
+  EXPECT_THROW(parse({"poll", "00000000-0000-0000-0000-000000000000", "--keep-directories"}),
+               UsageError);
+}
+
 TEST(CliArgs, CopyDefaults) {
   const ParsedArgs a = parse({"copy", "src", "dst"});
   EXPECT_TRUE(a.copy.recursive);
@@ -334,6 +342,16 @@ TEST(CliOutput, AFailedSummarySaysWhyFirstAndEachFilesReason) {
   s.state = AzCopyJobState::Succeeded;
   s.failure_reason.clear();
   EXPECT_THAT(format_summary(s), Not(HasSubstr("why:")));
+}
+
+TEST(CliOutput, DirectoriesAreShownApartWhenKnown) {
+  AzCopySummary s;
+  s.job_id = "id";
+  s.state = AzCopyJobState::Succeeded;
+  EXPECT_THAT(format_summary(s), Not(HasSubstr("directories:")));
+  s.directories = DirectoryCounts{11, 2, 0};
+  EXPECT_THAT(format_summary(s),
+              HasSubstr("\n  directories:        11 made, 2 skipped, 0 failed\n"));
 }
 
 TEST(CliOutput, Formatting) {

@@ -12,6 +12,7 @@
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
 #include "parse_detail.hpp"
+#include "record.hpp"
 
 namespace azcopy_runner {
 namespace {
@@ -68,6 +69,10 @@ TEST_P(FolderCounts, TheCopysOwnSummaryCountsFilesWithoutFolders) {
   EXPECT_EQ(s.files_transferred, own.files);
   EXPECT_EQ(s.files_transferred, 2);  // the recorded tree (README.md)
   EXPECT_EQ(s.bytes_transferred, 5);
+  ASSERT_TRUE(s.directories);  // apart from the files
+  EXPECT_EQ(s.directories->made, own.folders);
+  EXPECT_EQ(s.directories->skipped, 0);
+  EXPECT_EQ(s.directories->failed, 0);
 }
 
 TEST_P(FolderCounts, JobsShowOfAJobWhoseEveryTransferCompletedCountsEveryFolderDone) {
@@ -96,6 +101,10 @@ TEST_P(FolderCounts, JobsShowOfAJobWithSkipsCannotTellItsFoldersAndSaysSo) {
   ASSERT_TRUE(copied.summary);
   EXPECT_EQ(copied.uncounted_folders, 0);
   EXPECT_EQ(copied.summary->files_transferred, own.files);
+  ASSERT_TRUE(copied.summary->directories);
+  EXPECT_EQ(copied.summary->directories->made + copied.summary->directories->skipped, own.folders);
+  // `jobs show` says 0 for every folder count: no directories are claimed from it.
+  EXPECT_FALSE(shown.summary->directories);
 }
 
 TEST_P(FolderCounts, EmptyFoldersAreProcessedWhenBothSidesHaveFolders) {
@@ -129,6 +138,29 @@ TEST_P(EmptyFoldersNotice, JobsShowDoesNotSayIt) {
   const AzCopySummary s =
       parse_summary(testing::fixture(GetParam(), "jobs_show_json_completed_from_json.stdout"));
   EXPECT_FALSE(s.empty_folders_not_processed);
+}
+
+TEST(DirectoriesJson, SurviveTheSummarysJsonTextAndTheRecord) {
+  AzCopySummary s;
+  EXPECT_FALSE(summary_from_json(to_json(s)).directories);
+  s.directories = DirectoryCounts{7, 2, 1};
+  const auto back = summary_from_json(to_json(s)).directories;
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->made, 7);
+  EXPECT_EQ(back->skipped, 2);
+  EXPECT_EQ(back->failed, 1);
+
+  detail::JobRecord r;
+  r.ref.job_id = "0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6";
+  r.directories = detail::KeptDirectories{{3, 0, 1}, {"project/x: 403 AuthorizationFailure"}};
+  const auto read = detail::record_from_json(detail::record_to_json(r));
+  ASSERT_TRUE(read);
+  ASSERT_TRUE(read->directories);
+  EXPECT_EQ(read->directories->counts.made, 3);
+  EXPECT_EQ(read->directories->counts.failed, 1);
+  EXPECT_EQ(read->directories->failures, r.directories->failures);
+  r.directories.reset();
+  EXPECT_FALSE(detail::record_from_json(detail::record_to_json(r))->directories);
 }
 
 TEST(EmptyFoldersNoticeJson, SurvivesTheSummarysJsonText) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The state decision (src/job_state.hpp) as a table: what the runner read -> what it reports.
 // No process, no file, no mock: the decision is a pure function.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -447,6 +448,85 @@ TEST(IsResumable, ADeadPlanOrAFailedJobWithFailedTransfers) {
   EXPECT_FALSE(is_resumable(false, AzCopyJobState::Failed, 0));
   EXPECT_FALSE(is_resumable(false, AzCopyJobState::Succeeded, 0));
   EXPECT_FALSE(is_resumable(false, AzCopyJobState::Canceled, 2));
+}
+
+// ----- directories a RESTORE made (CopyOptions::keep_directories) -------------------------------
+
+JobRecord with_directories(DirectoryCounts counts, std::vector<std::string> failures = {}) {
+  JobRecord r = job(0, false, "ifSourceNewer");
+  r.directories = KeptDirectories{counts, std::move(failures)};
+  r.empty_folders_notice =
+      "Any empty folders will not be processed, because source and/or "
+      "destination doesn't have full folder support";
+  return r;
+}
+
+TEST(CompleteSummary, DirectoriesTheRunnerMadeAreCountedApartFromFiles) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  complete_summary(s, with_directories({7, 1, 0}), OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_EQ(s.files_transferred, 10);
+  ASSERT_TRUE(s.directories);
+  EXPECT_EQ(s.directories->made, 7);
+  EXPECT_EQ(s.directories->skipped, 1);
+  // AzCopy's notice no longer holds: the runner made the empty directories.
+  EXPECT_FALSE(s.empty_folders_not_processed);
+  EXPECT_TRUE(s.messages.empty());
+}
+
+TEST(CompleteSummary, ADirectoryNotMadeMakesTheJobFailedWithTheReason) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  complete_summary(s,
+                   with_directories({6, 0, 2}, {"project/raw: 403 AuthorizationFailure",
+                                                "project/x: no answer (timeout)"}),
+                   OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.raw_status, "Completed");
+  EXPECT_EQ(s.failure_reason,
+            "2 of 8 directories could not be made on the destination (project/raw: 403 "
+            "AuthorizationFailure)");
+  EXPECT_THAT(s.messages,
+              ::testing::Contains("directory not made: project/x: no answer (timeout)"));
+  EXPECT_FALSE(is_resumable(false, s.state, s.failed_transfers));  // AzCopy has nothing to redo
+
+  // A job that failed for its files keeps that reason first.
+  AzCopySummary both = plan_summary("CompletedWithErrors", 1, 0);
+  complete_summary(both, with_directories({6, 0, 2}, {"project/raw: 403 AuthorizationFailure"}),
+                   OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(both.state, AzCopyJobState::Failed);
+  EXPECT_THAT(both.failure_reason, ::testing::StartsWith("1 transfer(s) failed"));
+  EXPECT_THAT(both.failure_reason,
+              ::testing::HasSubstr("; 2 of 8 directories could not be made on the destination"));
+}
+
+TEST(CompleteSummary, ASourceWithoutStubsKeepsAzCopysNoticeAndSaysWhy) {
+  AzCopySummary s = plan_summary("Completed", 0, 0);
+  complete_summary(s, with_directories({0, 0, 0}), OwnOutput{}, 0, kObserved);
+  EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
+  EXPECT_TRUE(s.empty_folders_not_processed);
+  EXPECT_THAT(s.messages, ::testing::Contains(::testing::HasSubstr("holds no directory stubs")));
+}
+
+TEST(CompleteSummary, AzCopysOwnFolderCountsComeFromItsTerminalProgressLineToo) {
+  // `jobs show` may report the final status before the copying process printed its EndOfJob:
+  // the Progress line of that status (printed just before it) has the same counts.
+  AzCopySummary s = plan_summary("CompletedWithSkipped", 0, 10);
+  OwnOutput own;
+  own.stdout_tail.emplace();
+  own.stdout_tail->summary = plan_summary("CompletedWithSkipped", 0, 10);
+  own.stdout_tail->summary->directories = DirectoryCounts{0, 4, 0};
+  complete_summary(s, job(0, false, "ifSourceNewer"), own, 4, kObserved);
+  ASSERT_TRUE(s.directories);
+  EXPECT_EQ(s.directories->skipped, 4);
+  EXPECT_TRUE(s.messages.empty());
+
+  // A Progress line of a running job does not count.
+  AzCopySummary early = plan_summary("CompletedWithSkipped", 0, 10);
+  own.stdout_tail->summary->raw_status = "InProgress";
+  own.stdout_tail->summary->state = AzCopyJobState::Running;
+  complete_summary(early, job(0, false, "ifSourceNewer"), own, 4, kObserved);
+  EXPECT_FALSE(early.directories);
+  EXPECT_EQ(early.messages.size(), 1U);
 }
 
 }  // namespace

@@ -120,6 +120,19 @@ TEST(BuildCopyArgs, OptionsAndExtraArgsAreApplied) {
                       "--skip-version-check", "--cap-mbps=8", "--check-length=true"}));
 }
 
+TEST(BuildCopyArgs, KeepDirectoriesMakesACoolWriteDirectoryStubs) {
+  CopyOptions o;
+  o.keep_directories = true;
+  o.from_to = "FileBlob";
+  EXPECT_THAT(AzCopyRunner::build_copy_args("a", "b", o, "INFO"),
+              ::testing::Contains("--include-directory-stub=true"));
+  // A RESTORE's directories are made by the runner: AzCopy is not given the flag (10.18.1
+  // crashes with it, 10.27 and later skip the stubs of empty directories).
+  o.from_to = "BlobFile";
+  EXPECT_THAT(AzCopyRunner::build_copy_args("a", "b", o, "INFO"),
+              ::testing::Not(::testing::Contains(HasSubstr("directory-stub"))));
+}
+
 TEST(BuildCopyArgs, EmptyLogLevelTakesTheConfiguredDefault) {
   CopyOptions o;
   o.log_level.clear();
@@ -192,6 +205,23 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"ManagedRecursiveCase", "s", "d",
                    with([](CopyOptions& o) { o.extra_args = {"--Recursive=false"}; }),
                    "managed by the runner"},
+        BadRequest{"ManagedDirectoryStub", "s", "d",
+                   with([](CopyOptions& o) { o.extra_args = {"--include-directory-stub"}; }),
+                   "CopyOptions::keep_directories"},
+        BadRequest{"KeepDirectoriesWithoutFromTo", "s", "d",
+                   with([](CopyOptions& o) { o.keep_directories = true; }),
+                   "keep_directories needs from_to FileBlob"},
+        BadRequest{"KeepDirectoriesOfAnUpload", "s", "d", with([](CopyOptions& o) {
+                     o.keep_directories = true;
+                     o.from_to = "LocalBlob";
+                   }),
+                   "keep_directories needs from_to FileBlob"},
+        BadRequest{"KeepDirectoriesNotRecursive", "s", "d", with([](CopyOptions& o) {
+                     o.keep_directories = true;
+                     o.from_to = "BlobFile";
+                     o.recursive = false;
+                   }),
+                   "needs a recursive copy"},
         BadRequest{"PositionalExtra", "s", "d",
                    with([](CopyOptions& o) { o.extra_args = {"/etc"}; }), "is not a flag"}),
     [](const ::testing::TestParamInfo<BadRequest>& p) { return p.param.name; });

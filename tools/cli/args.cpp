@@ -28,6 +28,7 @@ enum class Opt {
   FromTo,
   Overwrite,
   NoRecursive,
+  KeepDirectories,
   LogLevel,
   Wait,
   Timeout,
@@ -55,6 +56,7 @@ constexpr std::array kOptions{
     OptionSpec{Opt::FromTo, "--from-to", 0, true},
     OptionSpec{Opt::Overwrite, "--overwrite", 0, true},
     OptionSpec{Opt::NoRecursive, "--no-recursive", 0, false},
+    OptionSpec{Opt::KeepDirectories, "--keep-directories", 0, false},
     OptionSpec{Opt::LogLevel, "--log-level", 0, true},
     OptionSpec{Opt::Wait, "--wait", 0, false},
     OptionSpec{Opt::Timeout, "--timeout", 0, true},
@@ -92,6 +94,7 @@ bool option_applies(Opt option, Command command) {
     case Opt::FromTo:
     case Opt::Overwrite:
     case Opt::NoRecursive:
+    case Opt::KeepDirectories:
     case Opt::LogLevel:
       return command == Command::Copy;
     case Opt::Wait:
@@ -234,6 +237,9 @@ void apply_option(ParsedArgs& out, const OptionSpec& spec, const std::string& va
       break;
     case Opt::NoRecursive:
       out.copy.recursive = false;
+      break;
+    case Opt::KeepDirectories:
+      out.copy.keep_directories = true;
       break;
     case Opt::LogLevel:
       out.copy.log_level = parse_log_level(value, command);
@@ -595,6 +601,10 @@ Options:
                    (needed when AzCopy cannot infer the location types, e.g. an emulator)
   --overwrite V    true (default), false or ifSourceNewer
   --no-recursive   do not copy directories recursively
+  --keep-directories
+                   keep every directory, empty ones included, across Blob: a COOL
+                   (--from-to FileBlob) writes directory stubs, a RESTORE (BlobFile) makes
+                   the directories they describe (both URLs need a SAS)
   --log-level L    AzCopy --log-level: DEBUG, INFO, WARNING, ERROR, PANIC, NONE
                    (default: AZCOPY_DEFAULT_LOG_LEVEL, else INFO)
   --wait           wait for the job to finish and print its summary (Ctrl-C stops waiting,

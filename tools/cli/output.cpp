@@ -308,6 +308,10 @@ std::string format_summary(const AzCopySummary& summary) {
                      bytes_pair(summary.bytes_transferred, summary.bytes_expected));
   out += fmt::format("  failed transfers:   {}\n", summary.failed_transfers);
   out += fmt::format("  skipped transfers:  {}\n", summary.skipped_transfers);
+  if (const auto& d = summary.directories) {
+    out += fmt::format("  directories:        {} made, {} skipped, {} failed\n", d->made,
+                       d->skipped, d->failed);
+  }
   out += fmt::format("  warnings, errors:   {}, {}\n", summary.warnings, summary.errors);
   out += fmt::format("  started at:         {}\n", human_time(summary.started_at));
   out += fmt::format("  finished at:        {}\n", human_time(summary.finished_at));
