@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // COOL then RESTORE, as the Euphrosyne service runs them, verified the way it verifies them:
 // start the copy, wait with a progress callback, then compare the summary with the figures the
-// service computes from its own inventory of the project (files and bytes). Any mismatch is a
-// failure.
+// service computes from its own inventory of the project (files, bytes and directories). Any
+// mismatch is a failure. Both copies keep the directories (CopyOptions::keep_directories): the
+// COOL writes a directory stub per directory, the RESTORE makes them back, empty ones included.
 //
 //   example_cool_restore FILE_ENDPOINT SHARE PROJECT BLOB_ENDPOINT CONTAINER RESTORE_SHARE SAS
 //                        PROJECT_DIR
@@ -36,7 +37,8 @@ namespace {
 struct Expected {
   std::int64_t files = 0;
   std::int64_t bytes = 0;
-  std::int64_t empty_dirs = 0;  ///< Blob has no folders: these cannot make the round trip.
+  std::int64_t dirs = 0;        ///< Every directory below the project's root.
+  std::int64_t empty_dirs = 0;  ///< Of which empty (Blob has none: kept as directory stubs).
 };
 
 Expected inventory(const fs::path& root) {
@@ -45,8 +47,9 @@ Expected inventory(const fs::path& root) {
     if (entry.is_regular_file()) {
       ++e.files;
       e.bytes += static_cast<std::int64_t>(entry.file_size());
-    } else if (entry.is_directory() && fs::is_empty(entry.path())) {
-      ++e.empty_dirs;
+    } else if (entry.is_directory()) {
+      ++e.dirs;
+      e.empty_dirs += fs::is_empty(entry.path()) ? 1 : 0;
     }
   }
   return e;
@@ -88,19 +91,16 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
     std::cout << name << ": " << s.failed_transfers << " failed transfers\n";
     ok = false;
   }
-  // Between Files and Blob AzCopy drops empty directories and no figure above shows it: only
-  // its notice does. Not an error, but the service must tell the user.
-  if (s.empty_folders_not_processed) {
-    std::cout << name << ": AzCopy says empty folders are not processed (Blob has no folders)";
-    if (expected.empty_dirs > 0) {
-      std::cout << ": " << expected.empty_dirs << " empty director"
-                << (expected.empty_dirs == 1 ? "y" : "ies")
-                << " of the project not copied, missing after RESTORE";
-    }
-    std::cout << "\n";
+  // Directories are counted apart from files: every one written (COOL: a stub each) or made
+  // (RESTORE), empty ones included.
+  const std::int64_t dirs_made = s.directories ? s.directories->made : -1;
+  if (dirs_made != expected.dirs) {
+    std::cout << name << ": " << dirs_made << " directories made, expected " << expected.dirs
+              << "\n";
+    ok = false;
   }
   std::cout << name << (ok ? ": verified" : ": VERIFICATION FAILED") << " (" << s.files_transferred
-            << " files, " << s.bytes_transferred << " bytes)\n";
+            << " files, " << s.bytes_transferred << " bytes, " << dirs_made << " directories)\n";
   return ok;
 }
 
@@ -124,13 +124,15 @@ int main(int argc, char** argv) {
     AzCopyRunner runner(RunnerConfig::from_env());
     const Expected expected = inventory(project_dir);
     std::cout << "project " << project << ": " << expected.files << " files, " << expected.bytes
-              << " bytes, empty directories: " << expected.empty_dirs << "\n";
+              << " bytes, " << expected.dirs << " directories (" << expected.empty_dirs
+              << " empty)\n";
 
     // COOL: the project's contents ("/*") into <container>/<project>.
     const std::string blob_project = blob_endpoint + "/" + container + "/" + project + "?" + sas;
     CopyOptions cool;
     cool.from_to = "FileBlob";
     cool.overwrite = "true";
+    cool.keep_directories = true;
     const bool cooled =
         run_and_verify(runner, "COOL", file_endpoint + "/" + share + "/" + project + "/*?" + sas,
                        blob_project, cool, expected);
@@ -142,6 +144,7 @@ int main(int argc, char** argv) {
       CopyOptions restore;
       restore.from_to = "BlobFile";
       restore.overwrite = "ifSourceNewer";
+      restore.keep_directories = true;
       restored = run_and_verify(runner, "RESTORE", blob_project,
                                 file_endpoint + "/" + restore_share + "?" + sas, restore, expected);
     }

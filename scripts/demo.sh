@@ -5,14 +5,15 @@
 #   2. scripts/storage.sh: Azurite behind the from-URL proxy, and the Azure Files test server
 #      (docs/EMULATORS.md), on free loopback ports;
 #   3. a share holding a generated project tree: nested folders, names with spaces and non-ASCII
-#      characters, a zero-byte file, files over 8 MiB, an empty directory;
-#   4. COOL: `azcopy-runner copy <share>/<project>/* <container>/<project> --from-to FileBlob`,
-#      then `azcopy-runner wait <job id>` (live progress) and `azcopy-runner summary <job id>`,
-#      verified as the service does it: state, files and bytes against the source share, and the
-#      container's listing;
-#   5. RESTORE into a fresh share (`--from-to BlobFile --overwrite ifSourceNewer`), verified the
-#      same way, then the restored share compared with the original byte for byte;
-#   6. a verdict, naming what was not carried (empty directories: the summary's notice).
+#      characters, a zero-byte file, files over 8 MiB, empty directories (one inside another);
+#   4. COOL: `azcopy-runner copy <share>/<project>/* <container>/<project> --from-to FileBlob
+#      --keep-directories`, then `azcopy-runner wait <job id>` (live progress) and
+#      `azcopy-runner summary <job id>`, verified as the service does it: state, files and bytes
+#      against the source share, directories, and the container's listing (files and stubs);
+#   5. RESTORE into a fresh share (`--from-to BlobFile --overwrite ifSourceNewer
+#      --keep-directories`), verified the same way, then the restored share compared with the
+#      original: every file byte for byte, every directory;
+#   6. a verdict: the restored share equals the original, or what differs.
 # Every server it started is stopped at the end, whatever happens. No SAS is ever printed.
 #
 # Usage: scripts/demo.sh [--files N] [--mb M] [--keep] [--no-setup] [--local]
@@ -146,8 +147,10 @@ for i, size in enumerate(sizes):
             f.write(os.urandom(chunk))
             left -= chunk
     written += size
-os.makedirs(os.path.join(root, "empty folder"), exist_ok=True)
-print(f"{len(sizes)} files, {written} bytes, 1 empty directory", file=sys.stderr)
+empty = ["empty folder", "raw/run 2 (vide)", "processed/2024/07/empty in empty", "notes é/à faire"]
+for d in empty:
+    os.makedirs(os.path.join(root, d), exist_ok=True)
+print(f"{len(sizes)} files, {written} bytes, {len(empty)} empty directories", file=sys.stderr)
 EOF
 
 python3 "$AZURITE_CTL" --endpoint "$blob" mkcontainer "$container" >/dev/null
@@ -183,7 +186,7 @@ run_job() {
 t0=$SECONDS
 cool_rc=0
 run_job COOL "$file/$share/$project/*?$cool_share_sas" "$blob/$container/$project?$cool_container_sas" \
-  --from-to FileBlob || cool_rc=$?
+  --from-to FileBlob --keep-directories || cool_rc=$?
 log "COOL ended in $((SECONDS - t0)) s (CLI status $cool_rc)"
 python3 "$AZURITE_CTL" --endpoint "$blob" list "$container" >"$work/container.tsv" || true
 
@@ -192,7 +195,7 @@ restore_rc=0
 if [[ "$cool_rc" -eq 0 ]]; then
   run_job RESTORE "$blob/$container/$project?$restore_container_sas" \
     "$file/$restore_share?$restore_share_sas" \
-    --from-to BlobFile --overwrite ifSourceNewer || restore_rc=$?
+    --from-to BlobFile --overwrite ifSourceNewer --keep-directories || restore_rc=$?
   log "RESTORE ended in $((SECONDS - t1)) s (CLI status $restore_rc)"
 fi
 
@@ -205,17 +208,22 @@ src, project, listing, cool_json, restore_json, restored = sys.argv[1:7]
 failures = []
 
 def tree(root):
-    files, empty_dirs = {}, []
+    """(files: relative path -> size, every directory below root, the empty ones)"""
+    files, dirs, empty_dirs = {}, set(), set()
     for d, subdirs, names in os.walk(root):
         for n in names:
             p = os.path.join(d, n)
             files[os.path.relpath(p, root)] = os.path.getsize(p)
-        if not subdirs and not names and d != root:
-            empty_dirs.append(os.path.relpath(d, root))
-    return files, sorted(empty_dirs)
+        if d != root:
+            dirs.add(os.path.relpath(d, root))
+            if not subdirs and not names:
+                empty_dirs.add(os.path.relpath(d, root))
+    return files, dirs, empty_dirs
 
-want, empty_dirs = tree(src)
+want, want_dirs, empty_dirs = tree(src)
 want_files, want_bytes = len(want), sum(want.values())
+print(f"source: {want_files} files, {want_bytes} bytes, {len(want_dirs)} directories "
+      f"({len(empty_dirs)} empty)", file=sys.stderr)
 
 def check_summary(name, path):
     try:
@@ -223,13 +231,17 @@ def check_summary(name, path):
     except (OSError, ValueError) as e:
         failures.append(f"{name}: no summary ({e})")
         return None
-    got = (s["state"], s["files_transferred"], s["bytes_transferred"])
+    d = s.get("directories") or {}
+    made = d.get("made")
+    got = (s["state"], s["files_transferred"], s["bytes_transferred"], made)
     print(f"{name}: {s['state']} ({s['raw_status']}), {s['files_transferred']} files, "
           f"{s['bytes_transferred']} bytes, {s['failed_transfers']} failed, "
-          f"{s['skipped_transfers']} skipped", file=sys.stderr)
-    if got != ("SUCCEEDED", want_files, want_bytes):
+          f"{s['skipped_transfers']} skipped; directories: {made} made, "
+          f"{d.get('skipped')} skipped, {d.get('failed')} failed", file=sys.stderr)
+    expected = ("SUCCEEDED", want_files, want_bytes, len(want_dirs))
+    if got != expected:
         why = f" - why: {s['failure_reason']}" if s.get("failure_reason") else ""
-        failures.append(f"{name}: {got}, expected ('SUCCEEDED', {want_files}, {want_bytes}){why}")
+        failures.append(f"{name}: (state, files, bytes, directories) {got}, expected {expected}{why}")
     return s
 
 cool = check_summary("COOL", cool_json)
@@ -239,14 +251,16 @@ if os.path.exists(listing):
         name, _, size = line.rstrip("\n").rpartition("\t")
         got[name] = int(size)
 blobs = {k[len(project) + 1:]: v for k, v in got.items() if k.startswith(project + "/")}
-if cool is not None and blobs != want:
-    failures.append(f"container: {len(blobs)} blobs ({sum(blobs.values())} bytes) != share")
+# Each file a blob, and each directory a zero-length directory stub.
+if cool is not None and blobs != {**want, **{d: 0 for d in want_dirs}}:
+    failures.append(f"container: {len(blobs)} blobs ({sum(blobs.values())} bytes) != share's "
+                    f"{len(want)} files and {len(want_dirs)} directories")
 
 restore = check_summary("RESTORE", restore_json) if os.path.exists(restore_json) else None
 if cool is not None and restore is None:
     failures.append("RESTORE: not run or no summary")
 if restore is not None:
-    back, back_empty = tree(restored)
+    back, back_dirs, back_empty = tree(restored)
     if back != want:
         failures.append(f"restored share: {len(back)} files differ in names or sizes")
     else:
@@ -257,13 +271,12 @@ if restore is not None:
         else:
             print(f"restored share: {len(back)} files equal the original byte for byte",
                   file=sys.stderr)
-    missing = sorted(set(empty_dirs) - set(back_empty))
-    notice = cool.get("empty_folders_not_processed") and restore.get("empty_folders_not_processed")
-    if missing and notice:
-        print(f"not carried: {len(missing)} empty director{'y' if len(missing) == 1 else 'ies'} "
-              f"{missing} - the summaries say: {cool['messages'][0]}", file=sys.stderr)
-    elif missing:
-        failures.append(f"empty directories lost without the summary saying so: {missing}")
+    if back_dirs != want_dirs:
+        failures.append(f"restored share: directories differ: missing "
+                        f"{sorted(want_dirs - back_dirs)[:5]}, extra {sorted(back_dirs - want_dirs)[:5]}")
+    elif back_empty == empty_dirs:
+        print(f"restored share: {len(back_dirs)} directories equal the original's, "
+              f"{len(back_empty)} empty ones included", file=sys.stderr)
 
 for f in failures:
     print(f"CHECK FAILED: {f}", file=sys.stderr)
@@ -283,4 +296,4 @@ if grep -q '"unknown": true' "$storage/files.log"; then
   log "demo FAILED: AzCopy asked the Files test server for an operation it does not serve"
   exit 1
 fi
-log "demo OK: COOL and RESTORE verified (state, files, bytes), the restored share equals the original"
+log "demo OK: COOL and RESTORE verified (state, files, bytes, directories); the restored share equals the original, every file and every directory"

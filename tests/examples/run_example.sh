@@ -55,27 +55,24 @@ case "$example" in
     shares=("$share" "$restore_share")
     src="$AZCOPY_RUNNER_TEST_FILES_DIR/$share/project-42"
     make_project "$src"
-    mkdir "$src/empty dir" # Blob has no folders: this one cannot come back
+    mkdir -p "$src/empty dir/empty inside" # kept by keep_directories: they come back
     mkdir "$AZCOPY_RUNNER_TEST_FILES_DIR/$restore_share"
     ctl mkcontainer "$container" >/dev/null
     sas="$(python3 "$(dirname "$0")/../../emulators/files/sas.py" account)" # ss=bf: both endpoints
     "$binary" "$AZCOPY_RUNNER_TEST_FILE_ENDPOINT" "$share" project-42 "$endpoint" "$container" \
       "$restore_share" "$sas" "$src"
-    # The restored tree must be the original byte for byte, but for the empty directory.
+    # The restored tree must be the original: every file byte for byte, every directory.
     restored="$AZCOPY_RUNNER_TEST_FILES_DIR/$restore_share/project-42"
-    if ! diff -r --exclude="empty dir" "$src" "$restored"; then
+    if ! diff -r "$src" "$restored"; then
       echo "restored tree differs from the original" >&2
       exit 1
     fi
-    # diff -r --exclude above also skips any restored "empty dir": it must be absent or empty.
-    if [[ -e "$restored/empty dir" ]] && [[ -n "$(ls -A "$restored/empty dir")" ]]; then
-      echo "restored 'empty dir' is not empty" >&2
+    if [[ ! -d "$restored/empty dir/empty inside" ]]; then
+      echo "the empty directories were not restored" >&2
       exit 1
     fi
-    kept="not restored (expected: Blob has no folders)"
-    [[ -d "$restored/empty dir" ]] && kept="restored"
-    echo "restored tree identical to the original ($(find "$restored" -type f | wc -l) files);" \
-      "empty directory: $kept"
+    echo "restored tree identical to the original ($(find "$restored" -type f | wc -l) files," \
+      "$(find "$restored" -mindepth 1 -type d | wc -l) directories, empty ones included)"
     # The Files test server answers 501 to an operation it does not serve: none may occur.
     log="$(dirname "$AZCOPY_RUNNER_TEST_FILES_DIR")/files.log"
     if [[ -f "$log" ]] && grep -q '"unknown": true' "$log"; then
