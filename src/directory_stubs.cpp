@@ -153,7 +153,8 @@ struct Element {
 };
 std::optional<Element> find_element(std::string_view xml, std::string_view tag,
                                     std::size_t from = 0) {
-  const std::string open = "<" + std::string(tag);
+  std::string open = "<";  // (not "<" + std::string: GCC 12 -O3 warns -Wrestrict there)
+  open += tag;
   for (std::size_t at = xml.find(open, from); at != std::string_view::npos;
        at = xml.find(open, at + 1)) {
     const std::size_t after = at + open.size();
@@ -175,7 +176,9 @@ std::optional<Element> find_element(std::string_view xml, std::string_view tag,
       return e;
     }
     e.attributes = xml.substr(after, gt - after);
-    const std::string close = "</" + std::string(tag) + ">";
+    std::string close = "</";
+    close += tag;
+    close += '>';
     const std::size_t stop = xml.find(close, gt + 1);
     if (stop == std::string_view::npos) {
       return std::nullopt;
@@ -232,11 +235,15 @@ HttpAnswer send_with_retries(HttpClient& http, const HttpRequest& request,
 /// reason there was no answer.
 std::string describe(const HttpAnswer& a) {
   if (a.status == 0) {
-    return "no answer (" + std::string(utf8_head(a.error, kFailureTextBytes)) + ")";
+    std::string text = "no answer (";
+    text += utf8_head(a.error, kFailureTextBytes);
+    text += ')';
+    return text;
   }
   std::string text = std::to_string(a.status);
   if (!a.error_code.empty()) {
-    text += " " + redact(a.error_code);
+    text += ' ';
+    text += redact(a.error_code);
   }
   return text;
 }
@@ -263,19 +270,24 @@ std::vector<std::string> list_stubs(HttpClient& http, const StorageLocation& sou
     std::string url = source.origin + "/" + encode(source.root, false) +
                       "?restype=container&comp=list&include=metadata";
     if (!prefix.empty()) {
-      url += "&prefix=" + encode(prefix, false);
+      url += "&prefix=";
+      url += encode(prefix, false);
     }
     if (!marker.empty()) {
-      url += "&marker=" + encode(marker, false);
+      url += "&marker=";
+      url += encode(marker, false);
     }
-    url += "&" + source.query;
+    url += '&';
+    url += source.query;
     const HttpAnswer answer = send_with_retries(
         http, {"GET", url, {{"x-ms-version", std::string(kBlobVersion)}}}, copy.first_pause);
     if (answer.status != 200) {
-      throw AzCopyStartError(
-          "keep_directories: the container '" + redact(source.root) +
-              "' could not be listed for its directory stubs: " + describe(answer),
-          ErrorContext{{}, copy.log_dir, redacted_excerpt(answer.body, 1024)});
+      std::string message = "keep_directories: the container '";
+      message += redact(source.root);
+      message += "' could not be listed for its directory stubs: ";
+      message += describe(answer);
+      throw AzCopyStartError(message,
+                             ErrorContext{{}, copy.log_dir, redacted_excerpt(answer.body, 1024)});
     }
     BlobListPage page;
     try {
@@ -308,8 +320,13 @@ std::optional<std::string> make_directory(HttpClient& http, const std::string& u
     const HttpAnswer props = send_with_retries(http, {"GET", url, headers}, copy.first_pause);
     existed = props.status == 200;
     if (!existed) {
-      failure = describe(answer) + (props.status == 404 ? ", and no directory has that name"
-                                                        : ", then " + describe(props));
+      failure = describe(answer);
+      if (props.status == 404) {
+        *failure += ", and no directory has that name";
+      } else {
+        *failure += ", then ";
+        *failure += describe(props);
+      }
     }
   } else if (answer.status != 201) {
     failure = describe(answer);
@@ -349,7 +366,8 @@ std::optional<StorageLocation> split_location(std::string_view url) {
     if (slash == std::string_view::npos) {
       return std::nullopt;
     }
-    loc.origin += "/" + std::string(path.substr(0, slash));
+    loc.origin += '/';
+    loc.origin += path.substr(0, slash);
     path.remove_prefix(slash + 1);
   }
   if (path.ends_with("/*")) {

@@ -133,7 +133,9 @@ class CurlClient final : public HttpClient {
     answer.status = static_cast<int>(status);
     if (sink.overflow) {
       answer.status = 0;
-      answer.error = "the answer was larger than " + std::to_string(max_body_) + " bytes";
+      answer.error = "the answer was larger than ";
+      answer.error += std::to_string(max_body_);
+      answer.error += " bytes";
     }
     return answer;
   }
