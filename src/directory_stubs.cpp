@@ -9,6 +9,7 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
+#include "messages.hpp"
 #include "text.hpp"
 
 namespace azcopy_runner::detail {
@@ -489,8 +490,8 @@ KeptDirectories recreate_directories(HttpClient& http, const DirectoryCopy& copy
     const std::string url = destination->origin + "/" + encode(destination->root, false) + "/" +
                             encode_path(dir.path) + "?restype=directory&" + destination->query;
     const std::optional<std::string> failure = make_directory(http, url, copy, kept, dir.from_stub);
-    if (failure && kept.failures.size() < kMaxMessages) {
-      kept.failures.push_back(redact(dir.path) + ": " + *failure);
+    if (failure) {
+      add_message(kept.failures, redact(dir.path) + ": " + *failure);
     }
   }
   return kept;

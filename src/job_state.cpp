@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "azcopy_runner/parse.hpp"
+#include "messages.hpp"
 #include "runner_core.hpp"
 #include "text.hpp"
 #include "timestamp.hpp"
@@ -80,9 +81,7 @@ void decide_orphaned_plan(StateDecision& d, const JobRecord& record) {
   if (d.state == AzCopyJobState::Failed) {
     summary.failure_reason = d.reason;
   }
-  if (summary.messages.size() < kMaxMessages) {
-    summary.messages.push_back(d.reason);
-  }
+  add_message(summary.messages, d.reason);
 }
 
 /// A job AzCopy calls successful that did not do what it was asked: FAILED (AzCopy's own
@@ -92,7 +91,7 @@ void fail_with_first_message(AzCopySummary& summary, std::string message) {
     summary.state = AzCopyJobState::Failed;
     message += " (AzCopy's status " + summary.raw_status + " is in raw_status)";
   }
-  put_first(summary.messages, redacted_excerpt(message, kMaxExcerptBytes));
+  put_message_first(summary.messages, redacted_excerpt(message, kMaxExcerptBytes));
 }
 
 /// A job whose source AzCopy could not wholly list: the files it did not see are in no count,
@@ -147,12 +146,13 @@ void note_cancelled_by_azcopy(AzCopySummary& summary) {
       codes += (codes.empty() ? "" : ", ") + f.error_code;
     }
   }
-  put_first(summary.messages,
-            "AzCopy cancelled this job itself after " + std::to_string(summary.failed_transfers) +
-                " failed transfer(s)" + (codes.empty() ? std::string() : " (error " + codes + ")") +
-                "; no cancel was requested (AzCopy's status " + summary.raw_status +
-                " is in raw_status): a 403 means a SAS expired or was refused; resume the job "
-                "with fresh SAS tokens");
+  put_message_first(
+      summary.messages,
+      "AzCopy cancelled this job itself after " + std::to_string(summary.failed_transfers) +
+          " failed transfer(s)" + (codes.empty() ? std::string() : " (error " + codes + ")") +
+          "; no cancel was requested (AzCopy's status " + summary.raw_status +
+          " is in raw_status): a 403 means a SAS expired or was refused; resume the job "
+          "with fresh SAS tokens");
 }
 
 /// A URL of the job's command as the root of its side: no query, decoded, no trailing "/*".
@@ -318,13 +318,6 @@ std::string error_headline(std::string_view text, const JobRecord& record) {
   return cause_text(d.http_status, d.service_code, side_of(d, record), d.message);
 }
 
-void put_first(std::vector<std::string>& messages, std::string message) {
-  messages.insert(messages.begin(), std::move(message));
-  if (messages.size() > kMaxMessages) {
-    messages.pop_back();
-  }
-}
-
 StateDecision decide_state(const std::string& job_id, const JobRecord* record, Liveness liveness,
                            ShownJob shown) {
   if (shown.job_not_found) {
@@ -379,10 +372,7 @@ std::int64_t merge_own_output(AzCopySummary& summary, const JobRecord& record,
   summary.warnings = std::max(summary.warnings, own.warnings);
   summary.errors = std::max(summary.errors, own.errors);
   for (const auto& m : own.messages) {
-    if (summary.messages.size() < kMaxMessages &&
-        std::find(summary.messages.begin(), summary.messages.end(), m) == summary.messages.end()) {
-      summary.messages.push_back(m);
-    }
+    add_new_message(summary.messages, m);
   }
   if (own.end_timestamp) {
     summary.finished_at = own.end_timestamp;
@@ -414,10 +404,9 @@ void apply_kept_directories(AzCopySummary& summary, const KeptDirectories& kept)
   }
   summary.failure_reason = std::string(utf8_head(summary.failure_reason, kMaxReasonBytes));
   for (const std::string& failure : kept.failures) {
-    if (summary.messages.size() >= kMaxMessages) {
+    if (!add_message(summary.messages, "directory not made: " + failure)) {
       break;
     }
-    summary.messages.push_back("directory not made: " + failure);
   }
 }
 
@@ -459,20 +448,21 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
     const DirectoryCounts& c = record.directories->counts;
     if (c.made + c.skipped + c.failed > 0) {
       empty_folders_notice.clear();  // the runner made them: AzCopy's notice does not hold
-    } else if (summary.messages.size() < kMaxMessages) {
-      summary.messages.emplace_back(
-          "keep_directories: the source holds no directory stubs (was it cooled without "
-          "them?): its empty directories cannot be made back");
+    } else {
+      add_message(summary.messages,
+                  "keep_directories: the source holds no directory stubs (was it cooled without "
+                  "them?): its empty directories cannot be made back");
     }
   }
   if (!empty_folders_notice.empty()) {
     note_empty_folders(summary, empty_folders_notice);
   }
-  if (uncounted_folders > 0 && summary.messages.size() < kMaxMessages) {
-    summary.messages.push_back(
+  if (uncounted_folders > 0) {
+    add_message(
+        summary.messages,
         "files_transferred may count up to " + std::to_string(uncounted_folders) +
-        " folders: 'azcopy jobs show' does not say how many folder transfers completed, and "
-        "the job's own output is not available");
+            " folders: 'azcopy jobs show' does not say how many folder transfers completed, and "
+            "the job's own output is not available");
   }
   if (!summary.finished_at) {
     summary.finished_at = observed_at;

@@ -87,9 +87,6 @@ bool is_resumable(bool died_mid_plan, AzCopyJobState state, std::int64_t failed_
 /// redacted, bounded.
 std::string error_headline(std::string_view text, const JobRecord& record);
 
-/// Inserts @p message before the others, keeping at most kMaxMessages (the last goes).
-void put_first(std::vector<std::string>& messages, std::string message);
-
 /// The progress figures of a summary.
 AzCopyProgress progress_from_summary(const AzCopySummary& summary);
 

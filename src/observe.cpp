@@ -12,6 +12,7 @@
 #include "job_state.hpp"
 #include "jobs_show.hpp"
 #include "mapped_file.hpp"
+#include "messages.hpp"
 #include "parse_detail.hpp"
 #include "runner_core.hpp"
 
@@ -86,9 +87,7 @@ AzCopySummary final_without_plan(JobStore& store, const JobRecord& record, AzCop
     s.finished_at = parsed.last_timestamp;
     s.raw_summary = redacted_excerpt(*tail, kMaxExcerptBytes);
   }
-  if (s.messages.size() < kMaxMessages) {
-    s.messages.push_back(reason);
-  }
+  add_message(s.messages, reason);
   if (state == AzCopyJobState::Failed) {
     s.failure_reason = error_headline(reason, record);
   }

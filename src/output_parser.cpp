@@ -9,6 +9,7 @@
 #include "azcopy_runner/parse.hpp"
 #include "json_stream.hpp"
 #include "mapped_file.hpp"
+#include "messages.hpp"
 #include "parse_text.hpp"
 
 namespace azcopy_runner::detail {
@@ -329,10 +330,7 @@ void OutputParser::add_message(std::string_view text) {
   if (m.empty()) {
     return;
   }
-  if (messages_.size() >= kMaxMessages) {
-    messages_.erase(messages_.begin());  // keep the newest: the last error usually explains
-  }
-  messages_.push_back(std::move(m));
+  add_newest_message(messages_, std::move(m));
 }
 
 /// AzCopy's notice that empty folders are dropped (printed before the job id when a side has
@@ -522,13 +520,8 @@ ParsedOutput parse_output_file(const std::filesystem::path& file) {
 
 void note_empty_folders(AzCopySummary& summary, const std::string& notice) {
   summary.empty_folders_not_processed = true;
-  auto& m = summary.messages;
-  if (notice.empty() || std::find(m.begin(), m.end(), notice) != m.end()) {
-    return;
-  }
-  m.insert(m.begin(), notice);
-  if (m.size() > kMaxMessages) {
-    m.erase(m.begin() + 1);  // the oldest of the others
+  if (!notice.empty()) {
+    put_notice_first(summary.messages, notice);
   }
 }
 
