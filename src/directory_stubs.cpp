@@ -29,15 +29,7 @@ constexpr std::size_t kFailureTextBytes = 200;
 std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && is_hex_digit(text[i + 1]) &&
-        is_hex_digit(text[i + 2])) {
-      out += static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
+  append_percent_decoded(out, text);
   return out;
 }
 

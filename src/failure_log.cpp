@@ -206,18 +206,8 @@ std::string source_key(std::string_view url) {
 }
 
 void assign_source_key(std::string& out, std::string_view url) {
-  url = url.substr(0, url.find('?'));
   out.clear();
-  for (std::size_t i = 0; i < url.size(); ++i) {
-    if (url[i] == '%' && i + 2 < url.size() && is_hex_digit(url[i + 1]) &&
-        is_hex_digit(url[i + 2])) {
-      out.push_back(
-          static_cast<char>(hex_digit_value(url[i + 1]) * 16 + hex_digit_value(url[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(url[i]);
-    }
-  }
+  append_percent_decoded(out, url.substr(0, url.find('?')));
 }
 
 FailureLogScanner::FailureLogScanner(std::vector<std::string> wanted) : wanted_(std::move(wanted)) {

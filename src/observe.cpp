@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "azcopy_log.hpp"
 #include "azcopy_runner/errors.hpp"
@@ -26,6 +25,8 @@ constexpr std::size_t kStdoutTailBytes = std::size_t{8} << 20;
 constexpr std::size_t kOwnTailBytes = std::size_t{64} << 10;
 /// The longest wait for a finished job's process to print its own final summary.
 constexpr std::chrono::milliseconds kOwnEndWait{3000};
+/// How often that wait looks at the job's stdout (it wakes at the process's exit anyway).
+constexpr std::chrono::milliseconds kOwnEndLook{20};
 
 /// The job's state from the last summary message of its own JSON stdout, when that decides
 /// it: a Progress while the process is alive (running). An EndOfJob does not: a terminal job's
@@ -106,20 +107,17 @@ void await_own_end(const RunnerCore& core, JobRecord& record, Liveness liveness)
     return;
   }
   const auto deadline = std::chrono::steady_clock::now() + kOwnEndWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto status = core.launcher->try_reap(record.process)) {
-      record.exit = status;
-      return;
-    }
-    if (core.launcher->probe(record.process) != Liveness::Alive) {
-      return;
-    }
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() < deadline) {
     if (const auto tail = read_tail(record.stdout_path(), kOwnTailBytes);
         tail && (is_end_of_job_line(last_summary_line(*tail)) ||
                  tail->find("Final Job Status:") != std::string::npos)) {
       return;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    gone = core.launcher->wait_for_exit(record.process, kOwnEndLook);
+  }
+  if (auto status = core.launcher->try_reap(record.process)) {
+    record.exit = status;
   }
 }
 

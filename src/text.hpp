@@ -97,4 +97,18 @@ constexpr unsigned hex_digit_value(char c) noexcept {
   return lower >= 'a' && lower <= 'f' ? static_cast<unsigned>(lower - 'a' + 10) : 0U;
 }
 
+/// Appends @p text to @p out with each `%XX` (two hex digits) decoded; any other `%` is kept.
+inline void append_percent_decoded(std::string& out, std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && is_hex_digit(text[i + 1]) &&
+        is_hex_digit(text[i + 2])) {
+      out.push_back(
+          static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+}
+
 }  // namespace azcopy_runner::detail

@@ -321,6 +321,17 @@ class RealAzCopy : public ::testing::Test {
     return runner_->wait(ref.job_id, 300s, 200ms);
   }
 
+  /// @p s copied exactly the files of @p tree: SUCCEEDED, Completed, every file and byte,
+  /// nothing failed or skipped.
+  static void expect_exact(const AzCopySummary& s, const Tree& tree) {
+    EXPECT_EQ(s.state, AzCopyJobState::Succeeded) << s.raw_summary;
+    EXPECT_EQ(s.raw_status, "Completed");
+    EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
+    EXPECT_EQ(s.bytes_transferred, total_bytes(tree));
+    EXPECT_EQ(s.failed_transfers, 0);
+    EXPECT_EQ(s.skipped_transfers, 0);
+  }
+
   static CopyOptions upload() {
     CopyOptions o;
     o.from_to = "LocalBlob";

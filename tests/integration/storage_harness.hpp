@@ -234,17 +234,6 @@ class RealStorage : public RealAzCopy {
                          file_url(share_name, share_token), o);
   }
 
-  /// @p s copied exactly the files of @p tree: SUCCEEDED, Completed, every file and byte,
-  /// nothing failed or skipped.
-  static void expect_exact(const AzCopySummary& s, const Tree& tree) {
-    EXPECT_EQ(s.state, AzCopyJobState::Succeeded) << s.raw_summary;
-    EXPECT_EQ(s.raw_status, "Completed");
-    EXPECT_EQ(s.files_transferred, static_cast<std::int64_t>(tree.size()));
-    EXPECT_EQ(s.bytes_transferred, total_bytes(tree));
-    EXPECT_EQ(s.failed_transfers, 0);
-    EXPECT_EQ(s.skipped_transfers, 0);
-  }
-
   /// The blobs below @p prefix of @p container: relative name -> size.
   static Tree blobs(const std::string& container, const std::string& prefix) {
     Tree remote;
