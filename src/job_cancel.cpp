@@ -66,10 +66,10 @@ void stop_process(RunnerCore& core, const JobRecord& record, std::chrono::millis
 
 }  // namespace
 
-AzCopyProgress cancel_job(RunnerCore& core, const std::string& job_id,
-                          std::chrono::milliseconds grace,
+AzCopyProgress cancel_job(RunnerCore& core, const JobId& id, std::chrono::milliseconds grace,
                           const std::function<AzCopyProgress()>& poll) {
-  auto record = core.store.load(job_id);
+  const std::string& job_id = id.str();
+  auto record = core.store.load(id);
   if (record && !record->summary) {
     record->cancel_requested = true;
     core.store.save(*record);

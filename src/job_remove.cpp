@@ -68,7 +68,8 @@ std::size_t remove_matching(const std::string& folder, const Match& matches, spd
 /// AzCopy's files of @p job_id, as `azcopy jobs rm` chooses them: in the plan folder, the
 /// names holding the id and ".steV"; in the log folder, those holding the id and ending in
 /// ".log" (the job log and the scanning log). Returns how many were removed.
-std::size_t remove_azcopy_files(RunnerCore& core, const std::string& job_id) {
+std::size_t remove_azcopy_files(RunnerCore& core, const JobId& id) {
+  const std::string& job_id = id.str();
   const std::string plans = core.azcopy_plan_location();
   const std::string logs = core.azcopy_log_location();
   std::size_t removed = remove_matching(
@@ -89,7 +90,8 @@ std::size_t remove_azcopy_files(RunnerCore& core, const std::string& job_id) {
 /// Removes the runner's directory of @p job_id and, when @p record says its output went to a
 /// private directory in the temp dir (a full log root), that one too. Returns whether anything
 /// existed.
-bool remove_runner_files(RunnerCore& core, const std::string& job_id, const JobRecord* record) {
+bool remove_runner_files(RunnerCore& core, const JobId& id, const JobRecord* record) {
+  const std::string& job_id = id.str();
   std::error_code ec;
   const fs::path dir = core.store.root() / job_id;
   const bool existed = fs::exists(dir, ec);
@@ -129,7 +131,7 @@ std::optional<TimePoint> ended_at(const RunnerCore& core, const JobRecord& recor
 }
 
 /// The record of a job whose process is gone, with its end recorded if one can be observed.
-std::optional<JobRecord> with_end_observed(RunnerCore& core, const std::string& job_id,
+std::optional<JobRecord> with_end_observed(RunnerCore& core, const JobId& job_id,
                                            JobRecord record) {
   if (record.summary) {
     return record;
@@ -137,7 +139,7 @@ std::optional<JobRecord> with_end_observed(RunnerCore& core, const std::string& 
   try {
     static_cast<void>(observe(core, job_id, false));
   } catch (const AzCopyError& e) {
-    core.log->warn("prune: job {} kept: its end cannot be read ({})", job_id, e.what());
+    core.log->warn("prune: job {} kept: its end cannot be read ({})", job_id.str(), e.what());
     return std::nullopt;
   }
   return core.store.load(job_id);
@@ -145,13 +147,14 @@ std::optional<JobRecord> with_end_observed(RunnerCore& core, const std::string& 
 
 }  // namespace
 
-void remove_job(RunnerCore& core, const std::string& job_id) {
-  const std::optional<JobRecord> record = core.store.load(job_id);
+void remove_job(RunnerCore& core, const JobId& id) {
+  const std::string& job_id = id.str();
+  const std::optional<JobRecord> record = core.store.load(id);
   if (record) {
     refuse_if_running(core, *record);
   }
-  const std::size_t azcopy_files = remove_azcopy_files(core, job_id);
-  const bool runner_files = remove_runner_files(core, job_id, record ? &*record : nullptr);
+  const std::size_t azcopy_files = remove_azcopy_files(core, id);
+  const bool runner_files = remove_runner_files(core, id, record ? &*record : nullptr);
   if (!record && !runner_files && azcopy_files == 0) {
     throw AzCopyJobNotFoundError("no job " + job_id +
                                      " to remove: neither a record of the runner nor a plan or "
@@ -164,7 +167,7 @@ void remove_job(RunnerCore& core, const std::string& job_id) {
 namespace {
 
 /// Removes job @p job_id when it ended before @p cutoff and its process is gone; true if so.
-bool prune_job(RunnerCore& core, const std::string& job_id, TimePoint cutoff) {
+bool prune_job(RunnerCore& core, const JobId& job_id, TimePoint cutoff) {
   auto record = core.store.load(job_id);
   if (!record) {
     return false;  // unreadable: remove_job() takes it when asked
@@ -216,8 +219,8 @@ PruneResult prune_jobs(RunnerCore& core, std::chrono::seconds older_than,
   }
   for (const fs::path& path : entries) {
     const std::string name = path.filename().string();
-    if (is_valid_job_id(name)) {
-      if (prune_job(core, name, now - older_than)) {
+    if (const auto id = JobId::parse(name); id && id->str() == name) {
+      if (prune_job(core, *id, now - older_than)) {
         forget(name);
         result.removed_jobs.push_back(name);
       }

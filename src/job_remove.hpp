@@ -8,16 +8,17 @@
 #include <string>
 
 #include "azcopy_runner/runner.hpp"
+#include "job_id.hpp"
 
 namespace azcopy_runner::detail {
 
 struct RunnerCore;
 
-/// Removes job @p job_id (a checked id): AzCopy's plan files and log of it (what `azcopy jobs
+/// Removes job @p job_id: AzCopy's plan files and log of it (what `azcopy jobs
 /// rm` removes), then the runner's directory of it. Refuses a job whose process is alive, or
 /// may be (started on another host and not known to have ended).
 /// @throws AzCopyNotFinishedError (refused), AzCopyJobNotFoundError (nothing of it here).
-void remove_job(RunnerCore& core, const std::string& job_id);
+void remove_job(RunnerCore& core, const JobId& job_id);
 
 /// Removes every job of the store that ended more than @p older_than ago (its end is observed
 /// once, as by poll(), when its process is gone and no end was recorded yet) and never a job

@@ -59,8 +59,10 @@ std::optional<std::string> sole_new_job_log(const RunnerCore& core, TimePoint si
   std::error_code ec;
   for (fs::directory_iterator it(location, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.size() != 40 || !name.ends_with(".log") ||
-        !is_valid_job_id(std::string_view(name).substr(0, 36))) {
+    const auto id = name.size() == 40 && name.ends_with(".log")
+                        ? JobId::parse(std::string_view(name).substr(0, 36))
+                        : std::nullopt;
+    if (!id) {
       continue;
     }
     struct stat st {};
@@ -68,7 +70,7 @@ std::optional<std::string> sole_new_job_log(const RunnerCore& core, TimePoint si
         std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec) +
                 std::chrono::nanoseconds(st.st_mtim.tv_nsec) <
             since ||
-        core.store.knows(name.substr(0, 36))) {
+        core.store.knows(*id)) {
       continue;
     }
     if (found) {
@@ -183,9 +185,9 @@ StartSeen wait_for_job_id(RunnerCore& core, const ProcessIdentity& who,
 
 }  // namespace
 
-AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
-                        const std::string& kind, std::optional<JobRecord> existing,
-                        const SasExpiries& expiries, std::optional<KeptDirectories> directories) {
+AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args, ProcessKind kind,
+                        std::optional<JobRecord> existing, const SasExpiries& expiries,
+                        NewJob fresh) {
   const std::string exe = core.azcopy.path();
   const fs::path dir = core.store.make_start_dir();
   DetachedSpec spec;
@@ -208,7 +210,8 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
   }
   const std::string& job_id = *seen.job_id;
   if (existing && job_id != existing->ref.job_id) {
-    core.log->warn("azcopy {} printed job id {} (expected {})", kind, job_id, existing->ref.job_id);
+    core.log->warn("azcopy {} printed job id {} (expected {})", to_string(kind), job_id,
+                   existing->ref.job_id);
   }
 
   JobRecord record;
@@ -221,7 +224,8 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args,
     record.ref.started_at = started_at;
     record.ref.command = command;
     record.ref.environment = safe_environment(core.child_env);
-    record.directories = std::move(directories);
+    record.copy = std::move(fresh.copy);
+    record.directories = std::move(fresh.directories);
   }
   if (expiries.source) {
     record.source_sas_expiry = expiries.source;

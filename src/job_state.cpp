@@ -116,12 +116,7 @@ void note_scan_failure(const OwnOutput& own, AzCopySummary& summary) {
 /// with 36 of 40 files skipped and left full of zeros). Those files cannot be told from the
 /// ones that were there before: FAILED, and the first message says what to do.
 void note_resumed_skips(const JobRecord& record, AzCopySummary& summary) {
-  std::string overwrite = "true";
-  for (const auto& arg : record.ref.command) {
-    if (arg.starts_with("--overwrite=")) {
-      overwrite = arg.substr(12);
-    }
-  }
+  const std::string overwrite = record.copy ? record.copy->overwrite : "true";
   if (ascii_iequals(overwrite, "true")) {
     return;
   }
@@ -170,13 +165,11 @@ std::string side_of(const LoggedFailure& f, const JobRecord& record) {
   if (f.service_code.find("CopySource") != std::string::npos) {
     return "source";
   }
-  const auto& cmd = record.ref.command;
-  const auto copy = std::find(cmd.begin(), cmd.end(), "copy");
-  if (f.request_url.empty() || copy == cmd.end() || cmd.end() - copy < 3) {
+  if (f.request_url.empty() || !record.copy) {
     return {};
   }
-  const std::string src = url_root(*(copy + 1));
-  const std::string dst = url_root(*(copy + 2));
+  const std::string src = url_root(record.copy->source);
+  const std::string dst = url_root(record.copy->destination);
   const auto under = [&f](const std::string& root) {
     return !root.empty() && f.request_url.starts_with(root) &&
            (f.request_url.size() == root.size() || f.request_url[root.size()] == '/');

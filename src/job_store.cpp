@@ -8,23 +8,12 @@
 #include <algorithm>
 
 #include "azcopy_runner/errors.hpp"
-#include "azcopy_runner/parse.hpp"
 #include "dirs.hpp"
 #include "runner_core.hpp"
 #include "text.hpp"
 
 namespace azcopy_runner::detail {
 namespace fs = std::filesystem;
-
-std::string check_job_id(std::string_view job_id) {
-  if (!is_valid_job_id(job_id)) {
-    throw AzCopyJobNotFoundError("'" + redacted_excerpt(job_id, 80) +
-                                     "' is not an AzCopy job id "
-                                     "(a UUID)",
-                                 ErrorContext{});
-  }
-  return ascii_lower(job_id);
-}
 
 JobStore::JobStore(fs::path wanted_root, std::shared_ptr<spdlog::logger> log)
     : root_(std::move(wanted_root)), log_(std::move(log)) {
@@ -46,9 +35,10 @@ void warn_if_ignored(spdlog::logger& log, const std::string& job_id, std::string
 
 }  // namespace
 
-std::optional<JobRecord> JobStore::load(const std::string& job_id) const {
+std::optional<JobRecord> JobStore::load(const JobId& id) const {
   // The job's directory is checked as the log dir was: whoever could write in it could replace
   // every file of the job. A missing one is normal.
+  const std::string& job_id = id.str();
   const fs::path dir = root_ / job_id;
   struct stat st {};
   if (::lstat(dir.c_str(), &st) == 0) {
@@ -76,14 +66,14 @@ void JobStore::save(const JobRecord& record) {
   }
 }
 
-bool JobStore::knows(const std::string& job_id) const {
+bool JobStore::knows(const JobId& job_id) const {
   std::error_code ec;
-  return fs::exists(root_ / job_id, ec);
+  return fs::exists(root_ / job_id.str(), ec);
 }
 
-std::optional<RecordIdentity> JobStore::record_identity(const std::string& job_id) const {
+std::optional<RecordIdentity> JobStore::record_identity(const JobId& job_id) const {
   struct stat st {};
-  if (::stat((root_ / job_id / "record.json").c_str(), &st) != 0) {
+  if (::stat((root_ / job_id.str() / "record.json").c_str(), &st) != 0) {
     return std::nullopt;
   }
   return RecordIdentity{static_cast<std::int64_t>(st.st_ino), static_cast<std::int64_t>(st.st_size),
@@ -96,10 +86,11 @@ std::vector<JobRecordInfo> JobStore::list() const {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(root_, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!is_valid_job_id(name)) {
-      continue;
+    const auto id = JobId::parse(name);
+    if (!id || id->str() != name) {
+      continue;  // not a job's directory (the store names them in lower case)
     }
-    if (auto record = load(name)) {
+    if (auto record = load(*id)) {
       jobs.push_back(JobRecordInfo{record->ref, record->last_state, record->summary});
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "azcopy_runner/runner.hpp"
+#include "job_id.hpp"
 #include "record.hpp"
 
 namespace spdlog {
@@ -21,9 +22,6 @@ class logger;
 }
 
 namespace azcopy_runner::detail {
-
-/// @p job_id in lower case. @throws AzCopyJobNotFoundError when it is not a UUID.
-std::string check_job_id(std::string_view job_id);
 
 /// The (inode, size, mtime s, mtime ns) of a record file: it changes when the record does.
 using RecordIdentity = std::array<std::int64_t, 4>;
@@ -40,17 +38,17 @@ class JobStore {
   /// The log root: one directory per job.
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
 
-  /// The record of @p job_id (a checked id); std::nullopt when there is none or it is unreadable.
-  [[nodiscard]] std::optional<JobRecord> load(const std::string& job_id) const;
+  /// The record of @p job_id; std::nullopt when there is none or it is unreadable.
+  [[nodiscard]] std::optional<JobRecord> load(const JobId& job_id) const;
 
   /// Writes the record (atomically); a failure is logged: polling still works without it.
   void save(const JobRecord& record);
 
   /// Whether the store has a directory for @p job_id.
-  [[nodiscard]] bool knows(const std::string& job_id) const;
+  [[nodiscard]] bool knows(const JobId& job_id) const;
 
   /// The identity of @p job_id's record file, if it exists.
-  [[nodiscard]] std::optional<RecordIdentity> record_identity(const std::string& job_id) const;
+  [[nodiscard]] std::optional<RecordIdentity> record_identity(const JobId& job_id) const;
 
   /// Every job with a readable record, newest first.
   [[nodiscard]] std::vector<JobRecordInfo> list() const;

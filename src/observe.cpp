@@ -33,10 +33,7 @@ constexpr std::chrono::milliseconds kOwnEndLook{20};
 /// plan holds the reference figures (a cancelled job's last message counts partly sent bytes
 /// that the plan does not), read once with `jobs show` and then kept in the record.
 std::optional<Observation> observe_from_output(const JobRecord& record, Liveness liveness) {
-  const auto& cmd = record.ref.command;
-  if (liveness != Liveness::Alive ||
-      (std::find(cmd.begin(), cmd.end(), "--output-type=json") == cmd.end() &&
-       record.kind == "copy")) {
+  if (liveness != Liveness::Alive || !record.stdout_is_json()) {
     return std::nullopt;  // gone: let the plan decide
   }
   // The file is mapped, not read: the last summary line is found by a byte scan back from the
@@ -179,9 +176,10 @@ ShownJob ask_azcopy(RunnerCore& core, const std::string& job_id, const std::stri
 
 }  // namespace
 
-Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast) {
+Observation observe(RunnerCore& core, const JobId& id, bool allow_fast) {
+  const std::string& job_id = id.str();
   Observation obs;
-  obs.record = core.store.load(job_id);
+  obs.record = core.store.load(id);
   if (obs.record && obs.record->summary) {
     obs.summary = obs.record->summary;
     obs.state = obs.record->summary->state;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "azcopy_runner/types.hpp"
+#include "job_id.hpp"
 #include "record.hpp"
 
 namespace azcopy_runner::detail {
@@ -24,11 +25,11 @@ struct Observation {
   TimePoint at{};
 };
 
-/// Observes job @p job_id (a checked id): from its record once it holds a final summary; else,
+/// Observes job @p job_id: from its record once it holds a final summary; else,
 /// with @p allow_fast, from the last progress line of its own stdout while its process runs on
 /// this host; else from `azcopy jobs show`. A terminal summary seen for the first time is
 /// completed (job_state.hpp) and kept in the record.
 /// @throws AzCopyJobNotFoundError, AzCopyParseError (see AzCopyRunner::poll()).
-Observation observe(RunnerCore& core, const std::string& job_id, bool allow_fast);
+Observation observe(RunnerCore& core, const JobId& job_id, bool allow_fast);
 
 }  // namespace azcopy_runner::detail

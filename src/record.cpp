@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -18,11 +19,63 @@ namespace azcopy_runner::detail {
 
 using json = nlohmann::ordered_json;
 
+namespace {
+
+std::string_view output_type_name(OutputType type) {
+  return type == OutputType::Json ? "json" : "text";
+}
+
+json copy_facts_value(const CopyFacts& c) {
+  return json{{"source", c.source},
+              {"destination", c.destination},
+              {"from_to", c.from_to},
+              {"overwrite", c.overwrite},
+              {"output_type", output_type_name(c.output_type)}};
+}
+
+CopyFacts copy_facts_from_value(const json& j) {
+  CopyFacts c;
+  c.source = j.value("source", std::string());
+  c.destination = j.value("destination", std::string());
+  c.from_to = j.value("from_to", std::string());
+  c.overwrite = j.value("overwrite", std::string("true"));
+  c.output_type =
+      j.value("output_type", std::string("json")) == "text" ? OutputType::Text : OutputType::Json;
+  return c;
+}
+
+}  // namespace
+
+std::string_view to_string(ProcessKind kind) noexcept {
+  return kind == ProcessKind::Resume ? "resume" : "copy";
+}
+
+std::optional<CopyFacts> copy_facts_from_command(const std::vector<std::string>& command) {
+  const auto copy = std::find(command.begin(), command.end(), "copy");
+  if (copy == command.end() || command.end() - copy < 3) {
+    return std::nullopt;
+  }
+  CopyFacts c;
+  c.source = *(copy + 1);
+  c.destination = *(copy + 2);
+  for (auto it = copy + 3; it != command.end(); ++it) {
+    const std::string_view arg = *it;
+    if (arg.starts_with("--from-to=")) {
+      c.from_to = arg.substr(10);
+    } else if (arg.starts_with("--overwrite=")) {
+      c.overwrite = arg.substr(12);
+    } else if (arg.starts_with("--output-type=")) {
+      c.output_type = arg.substr(14) == "json" ? OutputType::Json : OutputType::Text;
+    }
+  }
+  return c;
+}
+
 std::string record_to_json(const JobRecord& r) {
   json j{{"format", 1},
          {"ref", to_json_value(r.ref)},
          {"process", to_json_value(r.process)},
-         {"kind", r.kind},
+         {"kind", to_string(r.kind)},
          {"last_state", std::string(to_string(r.last_state))},
          {"resumes", r.resumes},
          {"cancel_requested", r.cancel_requested},
@@ -30,6 +83,9 @@ std::string record_to_json(const JobRecord& r) {
          {"empty_folders_notice", r.empty_folders_notice},
          {"source_sas_expiry", optional_time(r.source_sas_expiry)},
          {"destination_sas_expiry", optional_time(r.destination_sas_expiry)}};
+  if (r.copy) {
+    j["copy"] = copy_facts_value(*r.copy);
+  }
   if (r.exit) {
     j["exit"] = json{{"exit_code", r.exit->exit_code}, {"signal", r.exit->signal}};
   }
@@ -52,7 +108,13 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
     JobRecord r;
     r.ref = job_ref_from_value(j.at("ref"));
     r.process = identity_from_value(j.value("process", json::object()));
-    r.kind = j.value("kind", std::string("copy"));
+    r.kind =
+        j.value("kind", std::string("copy")) == "resume" ? ProcessKind::Resume : ProcessKind::Copy;
+    if (j.contains("copy") && j["copy"].is_object()) {
+      r.copy = copy_facts_from_value(j["copy"]);
+    } else {
+      r.copy = copy_facts_from_command(r.ref.command);  // a record of an earlier version
+    }
     r.last_state =
         parse_job_state(j.value("last_state", std::string())).value_or(AzCopyJobState::Unknown);
     r.resumes = j.value("resumes", std::int64_t{0});

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "azcopy_runner/process.hpp"
@@ -26,10 +27,33 @@ struct KeptDirectories {
   std::vector<std::string> failures;  ///< "<path>: <why>" (redacted), at most kMaxMessages.
 };
 
+/// The AzCopy command that started the job's current process.
+enum class ProcessKind { Copy, Resume };
+
+/// "copy" or "resume", as the record stores it.
+std::string_view to_string(ProcessKind kind) noexcept;
+
+/// What the job's copy was asked to do, recorded when it starts; the runner reads these
+/// fields, not the command line.
+struct CopyFacts {
+  std::string source;       ///< Redacted, as in the command.
+  std::string destination;  ///< Redacted, as in the command.
+  std::string from_to;      ///< "" when AzCopy chose it.
+  std::string overwrite = "true";
+  OutputType output_type = OutputType::Json;
+};
+
+/// The facts of a copy from its recorded command line (`azcopy copy SRC DST --flag=value …`);
+/// std::nullopt when it is not one. Only for records written before the facts were kept.
+std::optional<CopyFacts> copy_facts_from_command(const std::vector<std::string>& command);
+
 struct JobRecord {
   AzCopyJobRef ref;
-  ProcessIdentity process;         ///< The AzCopy process currently running the job.
-  std::string kind = "copy";       ///< "copy" or "resume" (the last process started).
+  ProcessIdentity process;  ///< The AzCopy process currently running the job.
+  ProcessKind kind = ProcessKind::Copy;
+  /// What the copy was asked to do; std::nullopt for a job the runner resumed knowing only its
+  /// id (started elsewhere).
+  std::optional<CopyFacts> copy;
   std::optional<ExitStatus> exit;  ///< As collected by the runner that started it.
   AzCopyJobState last_state = AzCopyJobState::Pending;
   std::optional<AzCopySummary> summary;  ///< The terminal summary, once known.
@@ -47,6 +71,10 @@ struct JobRecord {
   /// The directories the runner made before AzCopy started (a RESTORE that keeps them).
   std::optional<KeptDirectories> directories;
 
+  /// Whether the current process writes JSON lines (a resume always does).
+  [[nodiscard]] bool stdout_is_json() const {
+    return kind == ProcessKind::Resume || !copy || copy->output_type == OutputType::Json;
+  }
   [[nodiscard]] std::filesystem::path dir() const { return ref.log_dir; }
   [[nodiscard]] std::filesystem::path output_dir() const {
     return process_dir.empty() ? dir() : std::filesystem::path(process_dir);

@@ -85,7 +85,14 @@ class AzCopyRunner::Impl {
         detail::ascii_iequals(*options.from_to, "BlobFile")) {
       directories = make_directories(source, destination, options);
     }
-    return detail::launch_job(core_, args, "copy", std::nullopt, expiries, std::move(directories));
+    detail::CopyFacts facts;
+    facts.source = redact(source);
+    facts.destination = redact(destination);
+    facts.from_to = options.from_to.value_or("");
+    facts.overwrite = options.overwrite;
+    facts.output_type = options.output_type;
+    return detail::launch_job(core_, args, detail::ProcessKind::Copy, std::nullopt, expiries,
+                              detail::NewJob{std::move(facts), std::move(directories)});
   }
 
   /// A RESTORE that keeps directories: the runner makes them before AzCopy copies the files.
@@ -113,8 +120,9 @@ class AzCopyRunner::Impl {
     // A finished job is served from its record, whose summary (up to ~100 KB of JSON) would be
     // parsed again at every poll: its progress is kept instead, keyed by the identity of the
     // record file, so that polling it costs one stat() until the record changes (a resume).
-    const std::string id = detail::check_job_id(job_id);
-    const auto identity = core_.store.record_identity(id);
+    const detail::JobId checked = detail::JobId::checked(job_id);
+    const std::string& id = checked.str();
+    const auto identity = core_.store.record_identity(checked);
     if (identity) {
       std::lock_guard lock(finished_mutex_);
       if (const auto it = finished_.find(id);
@@ -124,7 +132,7 @@ class AzCopyRunner::Impl {
         return p;
       }
     }
-    const detail::Observation obs = detail::observe(core_, id, true);
+    const detail::Observation obs = detail::observe(core_, checked, true);
     AzCopyProgress p;
     if (obs.summary) {
       p = detail::progress_from_summary(*obs.summary);
@@ -146,7 +154,7 @@ class AzCopyRunner::Impl {
   }
 
   AzCopySummary get_summary(std::string_view job_id) {
-    const detail::Observation obs = detail::observe(core_, detail::check_job_id(job_id), false);
+    const detail::Observation obs = detail::observe(core_, detail::JobId::checked(job_id), false);
     if (obs.summary && is_terminal(obs.state)) {
       return *obs.summary;
     }
@@ -196,14 +204,15 @@ class AzCopyRunner::Impl {
   }
 
   AzCopyProgress cancel(std::string_view job_id, std::chrono::milliseconds grace) {
-    const std::string id = detail::check_job_id(job_id);
-    return detail::cancel_job(core_, id, grace, [this, id] { return poll(id); });
+    const detail::JobId id = detail::JobId::checked(job_id);
+    return detail::cancel_job(core_, id, grace, [this, &id] { return poll(id.str()); });
   }
 
   AzCopyJobRef resume(std::string_view job_id_view, std::string_view source_sas,
                       std::string_view destination_sas) {
-    const std::string job_id = detail::check_job_id(job_id_view);
-    auto record = core_.store.load(job_id);
+    const detail::JobId id = detail::JobId::checked(job_id_view);
+    const std::string& job_id = id.str();
+    auto record = core_.store.load(id);
     if (record && core_.launcher->probe(record->process) == Liveness::Alive &&
         !exited_after_summary(*record)) {
       throw AzCopyStartError("job " + job_id + " is still running (pid " +
@@ -240,15 +249,15 @@ class AzCopyRunner::Impl {
       fresh.ref.log_dir = dir.string();
       record = fresh;
     }
-    return detail::launch_job(core_, args, "resume", record, expiries);
+    return detail::launch_job(core_, args, detail::ProcessKind::Resume, record, expiries);
   }
 
   [[nodiscard]] std::vector<JobRecordInfo> list_jobs() const { return core_.store.list(); }
 
   void remove_job(std::string_view job_id) {
-    const std::string id = detail::check_job_id(job_id);
+    const detail::JobId id = detail::JobId::checked(job_id);
     detail::remove_job(core_, id);
-    forget(id);
+    forget(id.str());
   }
 
   PruneResult prune(std::chrono::seconds older_than) {
@@ -313,7 +322,7 @@ class AzCopyRunner::Impl {
     constexpr auto kEndCheck = std::chrono::milliseconds(20);
     constexpr auto kStopCheck = std::chrono::milliseconds(100);
     const auto until = std::chrono::steady_clock::now() + pause;
-    const auto record = core_.store.load(detail::check_job_id(job_id));
+    const auto record = core_.store.load(detail::JobId::checked(job_id));
     if (!record || core_.launcher->probe(record->process) != Liveness::Alive) {
       std::mutex mutex;
       std::condition_variable_any woken;
@@ -322,8 +331,7 @@ class AzCopyRunner::Impl {
                  ? Wake::Stopped
                  : Wake::Pause;
     }
-    const auto& cmd = record->ref.command;
-    watch_end = watch_end && std::find(cmd.begin(), cmd.end(), "--output-type=json") != cmd.end();
+    watch_end = watch_end && record->stdout_is_json();
     const auto longest = stop.stop_possible() ? std::min(pause, kStopCheck) : pause;
     std::uintmax_t seen_size = std::numeric_limits<std::uintmax_t>::max();
     for (auto now = std::chrono::steady_clock::now(); now < until;
@@ -362,7 +370,7 @@ class AzCopyRunner::Impl {
 
   /// The error of a wait that was asked to stop, with the last progress as partial summary.
   [[noreturn]] void throw_wait_stopped(const AzCopyProgress& last) const {
-    const auto record = core_.store.load(detail::check_job_id(last.job_id));
+    const auto record = core_.store.load(detail::JobId::checked(last.job_id));
     throw AzCopyNotFinishedError(
         "stopped waiting for job " + last.job_id + " (a stop was requested); it keeps running (" +
             std::string(to_string(last.state)) + ")",

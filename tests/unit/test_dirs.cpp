@@ -175,30 +175,31 @@ class StoredJob : public Dirs {
                  std::make_shared<spdlog::logger>(
                      "store-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(warnings))};
   const std::string id = "0b0e6b3c-5f0e-2c4a-6d1e-3a9f8c7d6e5f";
+  const JobId job = JobId::checked(id);
   JobRecord record;
 };
 
 TEST_F(StoredJob, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarning) {
-  ASSERT_TRUE(store.load(id)) << "the store's own record must load";
+  ASSERT_TRUE(store.load(job)) << "the store's own record must load";
   const fs::path file = store.root() / id / "record.json";
 
   ::chmod(file.c_str(), 0622);  // as if another user could write it
-  EXPECT_FALSE(store.load(id));
+  EXPECT_FALSE(store.load(job));
   EXPECT_THAT(warnings.str(), HasSubstr("record " + file.string() + " ignored: it is writable by"));
 
   const fs::path elsewhere = root_ / "elsewhere.json";
   fs::rename(file, elsewhere);
   ::chmod(elsewhere.c_str(), 0600);
   fs::create_symlink(elsewhere, file);
-  EXPECT_FALSE(store.load(id));
+  EXPECT_FALSE(store.load(job));
   EXPECT_THAT(warnings.str(), HasSubstr("ignored: it is a symbolic link"));
 
   if (root()) {
     fs::remove(file);
     fs::rename(elsewhere, file);
-    ASSERT_TRUE(store.load(id));
+    ASSERT_TRUE(store.load(job));
     ASSERT_EQ(::chown(file.c_str(), kOtherUid, kOtherUid), 0);
-    EXPECT_FALSE(store.load(id));
+    EXPECT_FALSE(store.load(job));
     EXPECT_THAT(warnings.str(), HasSubstr("ignored: it is owned by uid 4242"));
   }
 }
@@ -206,28 +207,28 @@ TEST_F(StoredJob, ARecordReplacedByAnotherUsersFileOrASymlinkIsIgnoredWithAWarni
 TEST_F(StoredJob, AnOutputReplacedByAFileOthersCanWriteIsIgnoredWithAWarning) {
   std::ofstream(record.stdout_path()) << R"({"MessageType":"Progress"})" << '\n';
   ::chmod(record.stdout_path().c_str(), 0600);
-  ASSERT_TRUE(store.load(id));
+  ASSERT_TRUE(store.load(job));
   EXPECT_EQ(warnings.str(), "") << "the job's own output was warned about";
 
   ::chmod(record.stdout_path().c_str(), 0606);  // as if another user could write it
-  ASSERT_TRUE(store.load(id)) << "the record itself is still the store's own";
+  ASSERT_TRUE(store.load(job)) << "the record itself is still the store's own";
   EXPECT_THAT(warnings.str(), HasSubstr("output " + record.stdout_path().string() +
                                         " ignored: it is writable by others"));
   EXPECT_FALSE(read_tail(record.stdout_path(), 100)) << "the output was read all the same";
 }
 
 TEST_F(StoredJob, AJobDirectoryWritableByItsGroupIsIgnoredWithAWarning) {
-  ASSERT_TRUE(store.load(id));
+  ASSERT_TRUE(store.load(job));
   ASSERT_EQ(store.list().size(), 1U);
 
   ::chmod(record.ref.log_dir.c_str(), 0770);
-  EXPECT_FALSE(store.load(id)) << "a record in a directory its group can write was read";
+  EXPECT_FALSE(store.load(job)) << "a record in a directory its group can write was read";
   EXPECT_THAT(warnings.str(), HasSubstr("job " + id + ": directory " + record.ref.log_dir +
                                         " ignored: it is writable by its group (mode 0770)"));
   EXPECT_TRUE(store.list().empty());
 
   ::chmod(record.ref.log_dir.c_str(), 0700);
-  EXPECT_TRUE(store.load(id));
+  EXPECT_TRUE(store.load(job));
 }
 
 // ----- the runner: a directory given explicitly that fails is an error before anything runs -----

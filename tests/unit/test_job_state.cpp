@@ -150,12 +150,9 @@ JobRecord job(std::int64_t resumes, bool cancel_requested, const char* overwrite
   JobRecord r;
   r.ref.job_id = kId;
   r.ref.started_at = kStarted;
-  r.ref.command = {"azcopy",
-                   "copy",
-                   "https://a/s?REDACTED",
-                   "https://b/c?REDACTED",
-                   std::string("--overwrite=") + overwrite,
-                   "--output-type=json"};
+  // The rules read the recorded facts, not the command line (left empty here).
+  r.copy =
+      CopyFacts{"https://a/s?REDACTED", "https://b/c?REDACTED", "", overwrite, OutputType::Json};
   r.resumes = resumes;
   r.cancel_requested = cancel_requested;
   return r;

@@ -22,6 +22,7 @@
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
 #include "parse_detail.hpp"
+#include "record.hpp"
 
 namespace azcopy_runner {
 namespace {
@@ -247,6 +248,28 @@ TEST_F(RunnerTest, StartCopyReturnsTheJobIdOfTheInitMessage) {
   const std::string record = slurp(fs::path(ref.log_dir) / "record.json");
   EXPECT_THAT(record, HasSubstr(ref.job_id));
   EXPECT_THAT(record, Not(HasSubstr(kSigValue)));
+}
+
+TEST_F(RunnerTest, StartCopyRecordsWhatTheCopyWasAskedToDoRedacted) {
+  expect_spawn(fixture(kV, "copy_text_completed.stdout"));
+  auto r = runner();
+  CopyOptions options;
+  options.from_to = "LocalBlob";
+  options.overwrite = "ifSourceNewer";
+  options.output_type = OutputType::Text;
+  const AzCopyJobRef ref =
+      r.start_copy("src", "http://127.0.0.1:10000/devstoreaccount1/c?" + kSas, options);
+  const auto record = detail::load_record(config_.log_dir, ref.job_id);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->kind, detail::ProcessKind::Copy);
+  ASSERT_TRUE(record->copy);
+  EXPECT_EQ(record->copy->source, "src");
+  EXPECT_THAT(record->copy->destination, HasSubstr("/devstoreaccount1/c?"));
+  EXPECT_THAT(record->copy->destination, Not(HasSubstr(kSigValue)));
+  EXPECT_EQ(record->copy->from_to, "LocalBlob");
+  EXPECT_EQ(record->copy->overwrite, "ifSourceNewer");
+  EXPECT_EQ(record->copy->output_type, OutputType::Text);
+  EXPECT_FALSE(record->stdout_is_json());
 }
 
 TEST_F(RunnerTest, LogsGoToTheHostsLoggerWithoutTheSas) {
