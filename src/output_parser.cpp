@@ -11,6 +11,7 @@
 #include "mapped_file.hpp"
 #include "messages.hpp"
 #include "parse_text.hpp"
+#include "state_rules.hpp"
 
 namespace azcopy_runner::detail {
 
@@ -435,11 +436,9 @@ AzCopySummary OutputParser::build_summary(Candidate& c, ParsedOutput& out) {
     s.job_id = *out.job_id;
   }
   s.raw_status = f.job_status;
-  if (c.text_progress) {
-    s.state = AzCopyJobState::Running;  // progress lines are printed while the job runs
-  } else {
-    s.state = map_azcopy_status(f.job_status);
-  }
+  // Progress lines are printed while the job runs.
+  s.state =
+      c.text_progress ? AzCopyJobState::Running : state_of_status(f.job_status, f.transfers_failed);
   const std::int64_t folders = folders_completed(f, s.state, out);
   s.files_transferred = std::max<std::int64_t>(0, f.transfers_completed - folders);
   if (f.folder_transfers > 0 && (folders > 0 || f.folders_failed > 0 || f.folders_skipped > 0)) {
@@ -451,9 +450,6 @@ AzCopySummary OutputParser::build_summary(Candidate& c, ParsedOutput& out) {
   s.total_transfers = f.total_transfers;
   s.bytes_expected = f.bytes_expected;
   s.percent_complete = f.percent;
-  if (s.state == AzCopyJobState::Succeeded && s.failed_transfers > 0) {
-    s.state = AzCopyJobState::Failed;
-  }
   s.started_at = out.first_timestamp;
   if (is_terminal(s.state)) {
     s.finished_at = out.end_timestamp ? out.end_timestamp : c.timestamp;

@@ -40,22 +40,4 @@ std::optional<AzCopyJobState> parse_job_state(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-AzCopyJobState map_azcopy_status(std::string_view job_status) noexcept {
-  // AzCopy's JobStatus strings (common.JobStatus.String()), matched exactly.
-  if (job_status == "Completed" || job_status == "CompletedWithSkipped") {
-    return AzCopyJobState::Succeeded;
-  }
-  if (job_status == "CompletedWithErrors" || job_status == "CompletedWithErrorsAndSkipped" ||
-      job_status == "Failed") {
-    return AzCopyJobState::Failed;
-  }
-  if (job_status == "Cancelled") {
-    return AzCopyJobState::Canceled;
-  }
-  if (job_status == "InProgress" || job_status == "Paused" || job_status == "Cancelling") {
-    return AzCopyJobState::Running;
-  }
-  return AzCopyJobState::Unknown;
-}
-
 }  // namespace azcopy_runner

@@ -4,11 +4,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "job_state.hpp"
+#include "state_rules.hpp"
 
 namespace azcopy_runner::detail {
 namespace {
@@ -138,7 +143,7 @@ AzCopySummary plan_summary(const char* raw_status, std::int64_t failed, std::int
   AzCopySummary s;
   s.job_id = kId;
   s.raw_status = raw_status;
-  s.state = map_azcopy_status(raw_status);
+  s.state = state_of_status(raw_status, failed);
   s.total_transfers = 10;
   s.files_transferred = 10 - failed - skipped;
   s.failed_transfers = failed;
@@ -524,6 +529,164 @@ TEST(CompleteSummary, AzCopysOwnFolderCountsComeFromItsTerminalProgressLineToo) 
   complete_summary(early, job(0, false, "ifSourceNewer"), own, 4, kObserved);
   EXPECT_FALSE(early.directories);
   EXPECT_EQ(early.messages.size(), 1U);
+}
+
+// ----- the README's states table ----------------------------------------------------------------
+
+/// One row of the README's states table: when (AzCopy's status and what else holds), and what
+/// the runner reports.
+struct StatesRow {
+  std::string when;
+  std::string reported;
+};
+
+std::vector<StatesRow> readme_states_table() {
+  std::ifstream in(AZCOPY_RUNNER_README);
+  std::vector<StatesRow> rows;
+  bool in_table = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "| AzCopy `JobStatus` | `AzCopyJobState` |") {
+      in_table = true;
+      continue;
+    }
+    if (in_table && !line.starts_with("|")) {
+      break;
+    }
+    if (!in_table || line.starts_with("|---")) {
+      continue;
+    }
+    const auto bar = line.find(" | ");
+    if (bar == std::string::npos || !line.ends_with(" |")) {
+      ADD_FAILURE() << "not a row of two cells: " << line;
+      continue;
+    }
+    rows.push_back({line.substr(2, bar - 2), line.substr(bar + 3, line.size() - bar - 3 - 2)});
+  }
+  return rows;
+}
+
+/// The state a row reports: its first backquoted state name.
+std::optional<AzCopyJobState> reported_state(const std::string& cell) {
+  std::optional<AzCopyJobState> first;
+  std::size_t first_at = std::string::npos;
+  for (const auto state :
+       {AzCopyJobState::Pending, AzCopyJobState::Running, AzCopyJobState::Succeeded,
+        AzCopyJobState::Failed, AzCopyJobState::Canceled, AzCopyJobState::Unknown}) {
+    const auto at = cell.find("`" + std::string(to_string(state)) + "`");
+    if (at < first_at) {
+      first_at = at;
+      first = state;
+    }
+  }
+  return first;
+}
+
+/// What the state module reports in a row's case: the state, and whether it is resumable.
+struct Reported {
+  AzCopyJobState state;
+  bool resumable;
+};
+
+Reported decided(bool cancel_requested, Liveness liveness, Shown shown, std::int64_t total) {
+  const JobRecord record = record_with(cancel_requested);
+  const StateDecision d = decide_state(kId, &record, liveness, shown_of(shown, total));
+  return {d.state, is_resumable(d.resumable, d.state, 0)};
+}
+
+Reported completed(AzCopySummary s, const JobRecord& record, const OwnOutput& own = {}) {
+  for (std::int64_t i = 0; i < s.failed_transfers; ++i) {
+    s.failed_files.push_back(FailedFile{"src", "dst", "403", "Failed", 1, "", 0, ""});
+  }
+  complete_summary(s, record, own, 0, kObserved);
+  return {s.state, is_resumable(false, s.state, s.failed_transfers)};
+}
+
+/// The cases of the rows that are more than a status word, by the start of their first cell.
+/// Each runs the state module's own functions on such a case.
+const std::map<std::string, std::function<std::vector<Reported>()>>& row_cases() {
+  static const std::map<std::string, std::function<std::vector<Reported>()>> cases = {
+      {"not yet known to AzCopy while its process runs",
+       [] { return std::vector{decided(false, Liveness::Alive, Shown::NotFound, 0)}; }},
+      {"`InProgress`, but the AzCopy process is gone",
+       [] { return std::vector{decided(false, Liveness::Dead, Shown::InProgress, 5)}; }},
+      {"unknown to AzCopy, and its process exited",
+       [] { return std::vector{decided(false, Liveness::Dead, Shown::NotFound, 0)}; }},
+      {"`Cancelled` when no cancel was requested",
+       [] {
+         return std::vector{completed(plan_summary("Cancelled", 2, 0), job(0, false, "true"))};
+       }},
+      {"`CompletedWithErrors` or `Failed` with failed transfers",
+       [] {
+         return std::vector{
+             completed(plan_summary("CompletedWithErrors", 2, 0), job(0, false, "true")),
+             completed(plan_summary("Failed", 10, 0), job(0, false, "true"))};
+       }},
+      {"`Completed*` after a `resume`",
+       [] {
+         return std::vector{
+             completed(plan_summary("CompletedWithSkipped", 0, 3), job(1, false, "ifSourceNewer"))};
+       }},
+      {"`Completed`, but AzCopy said \"Failed to scan",
+       [] {
+         OwnOutput own;
+         own.stdout_tail.emplace();
+         own.stdout_tail->scan_failed = true;
+         return std::vector{completed(plan_summary("Completed", 0, 0), job(0, false, "true"), own)};
+       }},
+      {"`Completed*` of a RESTORE with `keep_directories`",
+       [] {
+         return std::vector{completed(plan_summary("Completed", 0, 0),
+                                      with_directories({6, 0, 1}, {"project/raw: 403"}))};
+       }},
+      {"anything else",
+       [] {
+         return std::vector{
+             Reported{state_of_status("Paused2", 0), false},  // a status word AzCopy may add
+             decided(false, Liveness::Unknown, Shown::NotFound, 0)};  // started on another host
+       }},
+  };
+  return cases;
+}
+
+TEST(StatesTable, EveryRowOfTheReadmeIsWhatTheStateModuleDecides) {
+  const std::vector<StatesRow> rows = readme_states_table();
+  ASSERT_GE(rows.size(), 10U) << "the README's states table was not found: "
+                              << AZCOPY_RUNNER_README;
+  std::size_t cases_used = 0;
+  for (const StatesRow& row : rows) {
+    SCOPED_TRACE(row.when);
+    const auto expected = reported_state(row.reported);
+    ASSERT_TRUE(expected) << "no state in: " << row.reported;
+    const bool resumable = row.reported.find("`resumable`") != std::string::npos;
+    std::vector<Reported> got;
+    const auto& cases = row_cases();
+    const auto it = std::find_if(cases.begin(), cases.end(),
+                                 [&row](const auto& c) { return row.when.starts_with(c.first); });
+    if (it != cases.end()) {
+      got = it->second();
+      ++cases_used;
+    } else {
+      // A row of status words alone: "`Completed`, `CompletedWithSkipped`".
+      std::size_t at = 0;
+      while ((at = row.when.find('`', at)) != std::string::npos) {
+        const auto end = row.when.find('`', at + 1);
+        ASSERT_NE(end, std::string::npos) << "unbalanced quotes";
+        got.push_back(Reported{state_of_status(row.when.substr(at + 1, end - at - 1), 0), false});
+        at = end + 1;
+        if (at < row.when.size()) {
+          ASSERT_EQ(row.when.compare(at, 2, ", "), 0)
+              << "a row that is more than status words has no case in row_cases()";
+          at += 2;
+        }
+      }
+      ASSERT_FALSE(got.empty()) << "a row without a status word has no case in row_cases()";
+    }
+    for (const Reported& r : got) {
+      EXPECT_EQ(r.state, *expected) << to_string(r.state);
+      EXPECT_EQ(r.resumable, resumable);
+    }
+  }
+  EXPECT_EQ(cases_used, row_cases().size()) << "a case whose row the README no longer has";
 }
 
 }  // namespace
