@@ -3,12 +3,23 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/json.hpp"
+#include "azcopy_runner/parse.hpp"
 #include "parse_detail.hpp"
 
 namespace azcopy_runner {
 namespace detail {
 
 using json = nlohmann::ordered_json;
+
+void redact_strings(nlohmann::ordered_json& value) {
+  if (value.is_string()) {
+    value = redact(value.get_ref<const std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) {
+      redact_strings(item);
+    }
+  }
+}
 
 std::string dump(const json& j, int indent) {
   // AzCopy output may hold invalid UTF-8 (file names): replace it rather than throw.

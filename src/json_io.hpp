@@ -24,6 +24,9 @@ ProcessIdentity identity_from_value(const nlohmann::ordered_json& j);
 /// Counts of an object {"made", "skipped", "failed"}; zeros for anything else.
 DirectoryCounts directory_counts_from_value(const nlohmann::ordered_json& j);
 
+/// Redacts (redact()) every string of @p value, at any depth; keys are left as they are.
+void redact_strings(nlohmann::ordered_json& value);
+
 /// dump() that never throws on invalid UTF-8 (replaces it).
 std::string dump(const nlohmann::ordered_json& j, int indent = -1);
 

@@ -71,7 +71,9 @@ std::optional<CopyFacts> copy_facts_from_command(const std::vector<std::string>&
   return c;
 }
 
-std::string record_to_json(const JobRecord& r) {
+namespace {
+
+json record_value(const JobRecord& r) {
   json j{{"format", 1},
          {"ref", to_json_value(r.ref)},
          {"process", to_json_value(r.process)},
@@ -96,8 +98,12 @@ std::string record_to_json(const JobRecord& r) {
     j["directories"] = json{{"counts", to_json_value(r.directories->counts)},
                             {"failures", r.directories->failures}};
   }
-  return dump(j, 2);
+  return j;
 }
+
+}  // namespace
+
+std::string record_to_json(const JobRecord& r) { return dump(record_value(r), 2); }
 
 std::optional<JobRecord> record_from_json(std::string_view text) {
   try {
@@ -149,7 +155,10 @@ std::optional<JobRecord> record_from_json(std::string_view text) {
 }
 
 std::string write_record(const JobRecord& record) {
-  const std::string text = record_to_json(record);
+  // Every string was redacted when it was made; this is where a miss would leave the library.
+  json value = record_value(record);
+  redact_strings(value);
+  const std::string text = dump(value, 2);
   const auto final_path = record.dir() / "record.json";
   std::random_device rd;
   const auto tmp_path =

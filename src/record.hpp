@@ -90,7 +90,8 @@ std::string record_to_json(const JobRecord& record);
 /// Reads a record; std::nullopt when the text is not a record.
 std::optional<JobRecord> record_from_json(std::string_view text);
 
-/// Writes <dir>/record.json atomically (0600). Returns an error text, or "" on success.
+/// Writes <dir>/record.json atomically (0600), every string of it redacted (redact.hpp).
+/// Returns an error text, or "" on success.
 std::string write_record(const JobRecord& record);
 
 /// Loads <root>/<job_id>/record.json; std::nullopt when missing or unreadable.

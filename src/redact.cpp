@@ -3,6 +3,13 @@
 //
 // One left-to-right pass, no backtracking beyond the current URL's authority: linear in the
 // input. No std::regex (slow, and recursive on large inputs).
+#include "redact.hpp"
+
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/null_sink.h>
+
 #include <array>
 #include <cstddef>
 #include <string>
@@ -325,4 +332,38 @@ std::string redacted_excerpt(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+namespace detail {
+namespace {
+
+/// Redacts each message and hands it to the host's logger (whose sinks are thread-safe).
+class RedactingSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  explicit RedactingSink(std::shared_ptr<spdlog::logger> host) : host_(std::move(host)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string text = redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    host_->log(msg.time, msg.source, msg.level, text);
+  }
+  void flush_() override { host_->flush(); }
+
+ private:
+  std::shared_ptr<spdlog::logger> host_;
+};
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> redacting_logger(std::shared_ptr<spdlog::logger> host) {
+  if (!host) {
+    auto none = std::make_shared<spdlog::logger>("azcopy_runner",
+                                                 std::make_shared<spdlog::sinks::null_sink_st>());
+    none->set_level(spdlog::level::off);
+    return none;
+  }
+  auto log = std::make_shared<spdlog::logger>(host->name(), std::make_shared<RedactingSink>(host));
+  log->set_level(spdlog::level::trace);  // the host's level decides
+  return log;
+}
+
+}  // namespace detail
 }  // namespace azcopy_runner

@@ -2,7 +2,6 @@
 #include "runner_core.hpp"
 
 #include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <algorithm>
 #include <array>
@@ -14,18 +13,13 @@
 #include "azcopy_runner/errors.hpp"
 #include "dirs.hpp"
 #include "record.hpp"
+#include "redact.hpp"
 
 namespace azcopy_runner::detail {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> logger_or_null(std::shared_ptr<spdlog::logger> logger) {
-  return logger ? std::move(logger)
-                : std::make_shared<spdlog::logger>("azcopy_runner",
-                                                   std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 /// The work dir in use: the configured one when one was given (an error naming it and why when
 /// it is not usable); else the first usable default (dirs.hpp), each one skipped warned about.
@@ -86,7 +80,7 @@ std::map<std::string, std::string> child_env_of(const RunnerConfig& config) {
 
 RunnerCore::RunnerCore(RunnerConfig config_in, std::shared_ptr<ProcessLauncher> launcher_in,
                        std::shared_ptr<spdlog::logger> logger)
-    : log(logger_or_null(std::move(logger))),
+    : log(redacting_logger(std::move(logger))),
       config(settled(std::move(config_in), *log)),
       launcher(launcher_in ? std::move(launcher_in) : make_default_launcher()),
       child_env(child_env_of(config)),

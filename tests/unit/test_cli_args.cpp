@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -368,6 +369,20 @@ TEST(CliOutput, Formatting) {
             "azcopy copy '/my dir' 'it'\\''s'");
   EXPECT_THAT(format_command({"https://a.blob.core.windows.net/c?sig=SECRET"}),
               Not(HasSubstr("SECRET")));
+}
+
+TEST(CliOutput, EverythingPrintedIsRedacted) {
+  const std::string secret = "U2VjcmV0U2lnbmF0dXJl";
+  std::FILE* file = std::tmpfile();
+  ASSERT_NE(file, nullptr);
+  print_text(file, "copying https://a.blob.core.windows.net/c?sv=1&sig=" + secret + " now\n");
+  std::rewind(file);
+  std::string printed(256, '\0');
+  printed.resize(std::fread(printed.data(), 1, printed.size(), file));
+  (void)std::fclose(file);
+  EXPECT_THAT(printed, ::testing::HasSubstr("copying https://a.blob.core.windows.net/c?"));
+  EXPECT_THAT(printed, ::testing::EndsWith(" now\n"));
+  EXPECT_EQ(printed.find(secret), std::string::npos) << printed;
 }
 
 TEST(CliProgress, RateAndLine) {

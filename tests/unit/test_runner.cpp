@@ -23,12 +23,12 @@
 #include "mock_launcher.hpp"
 #include "parse_detail.hpp"
 #include "record.hpp"
+#include "runner_fixture.hpp"
 
 namespace azcopy_runner {
 namespace {
 
 using ::testing::_;
-using ::testing::AnyNumber;
 using testing::ArgsStartWith;
 using testing::exited_with;
 using ::testing::Field;
@@ -37,65 +37,17 @@ using ::testing::HasSubstr;
 using ::testing::Invoke;
 using testing::manifest_case;
 using testing::MockLauncher;
-using ::testing::NiceMock;
 using ::testing::Not;
 using ::testing::Return;
 using ::testing::StrictMock;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kV = "10.32.2";
-const std::string kSas =
-    "sv=2019-12-12&ss=b&srt=sco&sp=rwdlacup&se=2126-11-30T18%3A23%3A10Z&spr=https%2Chttp&sig="
-    "c2VjcmV0LXNpZ25hdHVyZQ%3D%3D";
-const std::string kSigValue = "c2VjcmV0LXNpZ25hdHVyZQ";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-class RunnerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::random_device rd;
-    root_ = fs::temp_directory_path() / ("azcopy-runner-unit-" + std::to_string(rd()));
-    fs::create_directories(root_);
-    config_.azcopy_path = "/bin/true";  // exists and is executable; the mock answers for it
-    config_.work_dir = (root_ / "work").string();
-    config_.log_dir = (root_ / "runner").string();
-    config_.start_timeout = 2s;
-    config_.command_timeout = 5s;
-    ON_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
-        .WillByDefault(Return(exited_with(0, "azcopy version 10.32.2\n")));
-    EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"--version"}), _, _))
-        .Times(AnyNumber());
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
-  AzCopyRunner runner() { return AzCopyRunner(config_, launcher_); }
-
-  /// spawn_detached writes @p stdout_text into the job's stdout file, as AzCopy would.
-  void expect_spawn(const std::string& stdout_text, std::int64_t pid = 4242) {
-    EXPECT_CALL(*launcher_, spawn_detached(_))
-        .WillOnce(Invoke([this, stdout_text, pid](const DetachedSpec& spec) {
-          last_spawn_ = spec;
-          std::ofstream(spec.stdout_path, std::ios::binary) << stdout_text;
-          const std::ofstream err(spec.stderr_path, std::ios::binary);
-          return ProcessIdentity{pid, 777, "boot", "host"};
-        }));
-  }
-
-  void expect_jobs_show(const std::string& output, int exit_code = 0) {
-    EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
-        .WillRepeatedly(Return(exited_with(exit_code, output)));
-  }
-
-  fs::path root_;
-  RunnerConfig config_;
-  std::shared_ptr<NiceMock<MockLauncher>> launcher_ = std::make_shared<NiceMock<MockLauncher>>();
-  DetachedSpec last_spawn_;
-};
+using testing::kSas;
+using testing::kSigValue;
+using testing::kV;
+using testing::RunnerTest;
+using testing::slurp;
 
 // ----- command building and validation ---------------------------------------------------------
 

@@ -224,20 +224,17 @@ class Cli {
 
   [[nodiscard]] bool json_output() const { return args_.global.json; }
 
-  static void print_json(const Json& value) {
-    fmt::print("{}\n", dump_json(value));
-    (void)std::fflush(stdout);
-  }
 
   void report_error(const std::exception& error) const {
     try {
       (void)std::fflush(stdout);
       if (json_output()) {
-        print_json(error_json(error, job_id_));
+        print_json_line(error_json(error, job_id_));
       } else {
-        fmt::print(stderr, "{}", format_error(error, job_id_));
+        print_text(stderr, format_error(error, job_id_));
         if (dynamic_cast<const UsageError*>(&error) != nullptr) {
-          fmt::print(stderr, "Try 'azcopy-runner {} --help'.\n", command_name(args_.command));
+          print_text(stderr,
+                     fmt::format("Try 'azcopy-runner {} --help'.\n", command_name(args_.command)));
         }
       }
     } catch (...) {  // NOLINT(bugprone-empty-catch): stdout/stderr are gone, nothing to report on
@@ -271,14 +268,15 @@ class Cli {
   int report_started(const AzCopyJobRef& ref, std::string_view verb) {
     if (!args_.wait) {
       if (json_output()) {
-        print_json(ref_json(ref));
+        print_json_line(ref_json(ref));
       } else {
-        fmt::print("{}Watch it with: azcopy-runner wait {}\n", format_ref(ref, verb), ref.job_id);
+        print_text(stdout, fmt::format("{}Watch it with: azcopy-runner wait {}\n",
+                                       format_ref(ref, verb), ref.job_id));
       }
       return kExitSuccess;
     }
     if (!json_output()) {
-      fmt::print("{}", format_ref(ref, verb));
+      print_text(stdout, format_ref(ref, verb));
       (void)std::fflush(stdout);
     }
     return wait_and_report(ref.job_id, ref.started_at);
@@ -288,9 +286,9 @@ class Cli {
     job_id_ = args_.job_id;
     const AzCopyProgress progress = runner().poll(args_.job_id);
     if (json_output()) {
-      print_json(progress_json(progress));
+      print_json_line(progress_json(progress));
     } else {
-      fmt::print("{}", format_progress(progress));
+      print_text(stdout, format_progress(progress));
     }
     return kExitSuccess;
   }
@@ -326,9 +324,9 @@ class Cli {
     const milliseconds grace = args_.grace.value_or(std::chrono::seconds(10));
     const AzCopyProgress progress = runner().cancel(args_.job_id, grace);
     if (json_output()) {
-      print_json(progress_json(progress));
+      print_json_line(progress_json(progress));
     } else {
-      fmt::print("{}", format_progress(progress));
+      print_text(stdout, format_progress(progress));
     }
     return is_terminal(progress.state) ? kExitSuccess : kExitNotFinished;
   }
@@ -336,9 +334,9 @@ class Cli {
   int jobs() {
     const std::vector<JobRecordInfo> list = runner().list_jobs();
     if (json_output()) {
-      print_json(jobs_json(list));
+      print_json_line(jobs_json(list));
     } else {
-      fmt::print("{}", format_jobs(list));
+      print_text(stdout, format_jobs(list));
     }
     return kExitSuccess;
   }
@@ -347,9 +345,9 @@ class Cli {
     job_id_ = args_.job_id;
     runner().remove_job(args_.job_id);
     if (json_output()) {
-      print_json(removed_json(PruneResult{{args_.job_id}, {}}));
+      print_json_line(removed_json(PruneResult{{args_.job_id}, {}}));
     } else {
-      fmt::print("Removed job {}.\n", args_.job_id);
+      print_text(stdout, fmt::format("Removed job {}.\n", args_.job_id));
     }
     return kExitSuccess;
   }
@@ -357,9 +355,9 @@ class Cli {
   int prune() {
     const PruneResult removed = runner().prune(args_.older_than.value_or(std::chrono::seconds(0)));
     if (json_output()) {
-      print_json(removed_json(removed));
+      print_json_line(removed_json(removed));
     } else {
-      fmt::print("{}", format_removed(removed));
+      print_text(stdout, format_removed(removed));
     }
     return kExitSuccess;
   }
@@ -372,7 +370,7 @@ class Cli {
 
   int version() {
     if (!json_output()) {
-      fmt::print("azcopy-runner {}\n", kVersion);
+      print_text(stdout, fmt::format("azcopy-runner {}\n", kVersion));
       (void)std::fflush(stdout);
     }
     std::string azcopy;
@@ -382,16 +380,16 @@ class Cli {
       if (json_output()) {
         Json out = error_json(error);
         out["azcopy_runner"] = kVersion;
-        print_json(out);
+        print_json_line(out);
       } else {
         report_error(error);
       }
       return error_exit_code(error);
     }
     if (json_output()) {
-      print_json(Json{{"azcopy_runner", kVersion}, {"azcopy", azcopy}});
+      print_json_line(Json{{"azcopy_runner", kVersion}, {"azcopy", azcopy}});
     } else {
-      fmt::print("azcopy {}\n", azcopy);
+      print_text(stdout, fmt::format("azcopy {}\n", azcopy));
     }
     return kExitSuccess;
   }
@@ -406,9 +404,9 @@ class Cli {
       if (summary.job_id.empty()) {
         out["job_id"] = nullptr;
       }
-      print_json(out);
+      print_json_line(out);
     } else {
-      fmt::print("{}", format_summary(summary));
+      print_text(stdout, format_summary(summary));
     }
   }
 
@@ -498,11 +496,12 @@ int run(const std::vector<std::string>& arguments) {
     args = parse_args(arguments);
   } catch (const UsageError& error) {
     if (wants_json(arguments)) {
-      fmt::print("{}\n", dump_json(error_json(error)));
+      print_json_line(error_json(error));
     } else {
-      fmt::print(stderr, "{}", format_error(error));
-      fmt::print(stderr, "Try 'azcopy-runner {}{}--help'.\n", command_name(error.command()),
-                 error.command() == Command::None ? "" : " ");
+      print_text(stderr, format_error(error));
+      print_text(stderr,
+                 fmt::format("Try 'azcopy-runner {}{}--help'.\n", command_name(error.command()),
+                             error.command() == Command::None ? "" : " "));
     }
     return kExitUsage;
   }
@@ -512,7 +511,7 @@ int run(const std::vector<std::string>& arguments) {
   }
   if (args.command == Command::None) {
     if (args.global.json) {
-      fmt::print("{}\n", dump_json(error_json(UsageError("no command given", Command::None))));
+      print_json_line(error_json(UsageError("no command given", Command::None)));
     } else {
       fmt::print(stderr, "{}", help_text(Command::None));
     }

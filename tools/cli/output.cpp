@@ -157,6 +157,16 @@ Json redact_strings(Json value) {
   return value;
 }
 
+void print_text(std::FILE* stream, std::string_view text) {
+  const std::string redacted = redact(text);
+  (void)std::fwrite(redacted.data(), 1, redacted.size(), stream);
+}
+
+void print_json_line(const Json& value) {
+  print_text(stdout, dump_json(redact_strings(value)) + "\n");
+  (void)std::fflush(stdout);
+}
+
 namespace {
 
 /// Parses what the library's to_json() wrote, and redacts it.

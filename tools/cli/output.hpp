@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -61,6 +62,14 @@ class CliError : public std::runtime_error {
 
 /// Serializes @p value as one compact line; invalid UTF-8 is replaced, never throws on it.
 [[nodiscard]] std::string dump_json(const nlohmann::ordered_json& value);
+
+// ---- printing: everything the tool prints, but its help, goes through these ----
+
+/// Writes @p text to @p stream, redacted whole (azcopy_runner::redact()).
+void print_text(std::FILE* stream, std::string_view text);
+
+/// Writes @p value to stdout as one JSON line, every string of it redacted, and flushes.
+void print_json_line(const nlohmann::ordered_json& value);
 
 // ---- JSON ----
 //

@@ -114,14 +114,14 @@ void ProgressDisplay::update(const AzCopyProgress& progress) {
     if (width > 1 && line.size() >= width) {
       line.resize(width - 1);
     }
-    fmt::print(out_, "\r{}\x1b[K", line);
+    print_text(out_, fmt::format("\r{}\x1b[K", line));
     (void)std::fflush(out_);
     line_open_ = true;
     return;
   }
   const bool state_changed = !last_state_ || *last_state_ != progress.state;
   if (state_changed || !last_plain_ || now - *last_plain_ >= plain_period_) {
-    fmt::print(out_, "{}\n", line);
+    print_text(out_, line + "\n");
     (void)std::fflush(out_);
     last_plain_ = now;
   }
@@ -130,7 +130,7 @@ void ProgressDisplay::update(const AzCopyProgress& progress) {
 
 void ProgressDisplay::finish() {
   if (line_open_) {
-    fmt::print(out_, "\n");
+    print_text(out_, "\n");
     (void)std::fflush(out_);
     line_open_ = false;
   }
