@@ -16,7 +16,7 @@ It makes its own data against a running Azurite, then measures, each part on its
   upload    the same 1,000-file, 200 MB upload through the runner and by the bare `azcopy copy`,
             alternating, fresh containers.
   cpu       20 throttled jobs polled every 100 ms for 60 s: the runner's own CPU.
-  soak      one runner, many short jobs from 8 threads, pruned as they go (issue 11): 10,000
+  soak      one runner, many short jobs from 8 threads, pruned as they go: 10,000
             jobs of tests/fakes/fake-azcopy (volume: pids wrap around several times), then 500
             real uploads to Azurite (every summary checked); the runner's memory, descriptors,
             threads, zombie children and disk use at checkpoints.
@@ -776,7 +776,7 @@ class Bench:
                     f"{g['median_us'] / 1000 / base_ms:.4f} of baseline" if base_ms else "-",
                     g["median_us"] <= 2000)
         # A flat poll: the 5,000-failure job (its last progress line lists hundreds of failures)
-        # costs at most twice the 4-file one (issue 18), whatever the length of that line.
+        # costs at most twice the 4-file one, whatever the length of that line.
         four = f.get("BM_PollOwnOutput/4_files/repeats:5")
         for label in ("5000_failed", "100MB_stdout"):
             g = f.get(f"BM_PollOwnOutput/{label}/repeats:5")

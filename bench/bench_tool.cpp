@@ -52,7 +52,7 @@
 
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "bench_common.hpp"
-#include "failure_log.hpp"  // src/: the scan of AzCopy's log, measured alone
+#include "parse/failure_log.hpp"  // src/: the scan of AzCopy's log, measured alone
 
 namespace {
 

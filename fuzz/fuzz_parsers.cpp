@@ -21,8 +21,9 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
 #include "azcopy_runner/types.hpp"
-#include "directory_stubs.hpp"
-#include "parse_detail.hpp"
+#include "jobs/directory_stubs.hpp"
+#include "parse/output_parser.hpp"
+#include "parse/output_scan.hpp"
 
 namespace {
 
@@ -45,7 +46,7 @@ constexpr bool is_hex(char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/// Bytes that end a secret value in redact() (src/redact.cpp: ends_url() plus '&', ';', ',').
+/// Bytes that end a secret value in redact() (src/text/redact.cpp: ends_url() plus '&', ';', ',').
 constexpr bool ends_value(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u <= 0x20 || u == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||

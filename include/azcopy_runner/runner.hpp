@@ -43,19 +43,6 @@ struct WaitOptions {
   std::stop_token stop;
 };
 
-/// A job the runner's records know on this host (see AzCopyRunner::list_jobs()).
-struct JobRecordInfo {
-  AzCopyJobRef ref;
-  AzCopyJobState last_state = AzCopyJobState::Unknown;  ///< As last recorded.
-  std::optional<AzCopySummary> summary;                 ///< Present once terminal.
-};
-
-/// What AzCopyRunner::prune() removed.
-struct PruneResult {
-  std::vector<std::string> removed_jobs;   ///< Ids of the jobs removed (sorted).
-  std::vector<std::string> removed_paths;  ///< Abandoned staging directories and scratch files.
-};
-
 /// Runs AzCopy jobs. Thread-safe: one instance may be shared by many threads.
 class AzCopyRunner {
  public:

@@ -175,4 +175,17 @@ struct CopyOptions {
   bool keep_directories = false;
 };
 
+/// A job the runner's records know on this host (see AzCopyRunner::list_jobs()).
+struct JobRecordInfo {
+  AzCopyJobRef ref;
+  AzCopyJobState last_state = AzCopyJobState::Unknown;  ///< As last recorded.
+  std::optional<AzCopySummary> summary;                 ///< Present once terminal.
+};
+
+/// What AzCopyRunner::prune() removed.
+struct PruneResult {
+  std::vector<std::string> removed_jobs;   ///< Ids of the jobs removed (sorted).
+  std::vector<std::string> removed_paths;  ///< Abandoned staging directories and scratch files.
+};
+
 }  // namespace azcopy_runner

@@ -352,6 +352,9 @@ struct Refusal {
   const char* error_code;  ///< what the runner's answer must name
 };
 
+/// The case's name in the test log (not a dump of its bytes).
+void PrintTo(const Refusal& c, std::ostream* os) { *os << c.name; }
+
 class RefusedOnTheFilesSide : public ProductionFaults,
                               public ::testing::WithParamInterface<Refusal> {};
 

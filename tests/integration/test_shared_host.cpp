@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Issue 12 end to end: two users on one host, the CLI run by the service user against real AzCopy
-// and Azurite. Mallory makes /tmp/.azcopy first, mode 0777 (the directory the runner took as
-// AzCopy's work dir before issue 12); svc, for whom /app is not writable, runs
-// `azcopy-runner copy` with no AZCOPY_WORK_DIR; then mallory tries what she did then.
+// The shared host end to end (README, "Running on a shared host"): two users on one host, the CLI
+// run by the service user against real AzCopy and Azurite. Mallory makes /tmp/.azcopy first, mode
+// 0777 (the directory the runner took as AzCopy's work dir before the runner checked its
+// directories); svc, for whom /app is not writable, runs `azcopy-runner copy` with no
+// AZCOPY_WORK_DIR; then mallory tries what she did then.
 //
 // The test runs itself again as root in a private mount namespace (unshare --mount): there /tmp
 // is a fresh tmpfs (whatever /tmp/.azcopy holds on the host), /mnt another one holding the users'

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A RESTORE's directories (src/directory_stubs.cpp): URLs taken apart, List Blobs answers read,
-// the directories planned, and the requests sent, through a fake HTTP client.
+// A RESTORE's directories (src/jobs/directory_stubs.cpp): URLs taken apart, List Blobs answers
+// read, the directories planned, and the requests sent, through a fake HTTP client.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <functional>
 
 #include "azcopy_runner/errors.hpp"
-#include "directory_stubs.hpp"
+#include "jobs/directory_stubs.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The directory checks of issue 12 (src/dirs.cpp): a directory another local user could have
+// The directory checks (src/os/dirs.cpp): a directory another local user could have
 // made or can change is refused, with the reason; the runner refuses such a work or log dir
 // given explicitly before anything runs. Ownership cases chown to another uid: they need root
 // (the test command runs as root).
@@ -17,10 +17,10 @@
 #include <string>
 
 #include "azcopy_runner/azcopy_runner.hpp"
-#include "dirs.hpp"
-#include "job_store.hpp"
 #include "mock_launcher.hpp"
-#include "record.hpp"
+#include "os/dirs.hpp"
+#include "store/job_store.hpp"
+#include "store/record.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

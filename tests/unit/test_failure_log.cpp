@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Why transfers failed, read from AzCopy's job log (src/failure_log.hpp), on the logs real
+// Why transfers failed, read from AzCopy's job log (src/parse/failure_log.hpp), on the logs real
 // AzCopy 10.32.2 and 10.18.1 wrote for failing COOLs and RESTOREs (tests/data/azcopy-logs,
 // recorded by its record.sh).
 #include <gmock/gmock.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "failure_log.hpp"
+#include "parse/failure_log.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
-#include "parse_detail.hpp"
-#include "record.hpp"
+#include "parse/output_parser.hpp"
+#include "store/record.hpp"
 
 namespace azcopy_runner {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The state decision (src/job_state.hpp) as a table: what the runner read -> what it reports.
+// The state decision (src/state/job_state.hpp) as a table: what the runner read -> what it reports.
 // No process, no file, no mock: the decision is a pure function.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,11 +9,12 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
-#include "job_state.hpp"
-#include "state_rules.hpp"
+#include "state/job_state.hpp"
+#include "state/state_rules.hpp"
 
 namespace azcopy_runner::detail {
 namespace {
@@ -38,6 +39,9 @@ struct DecideCase {
   bool add_own_error;
   const char* reason_has;  // "" when the reason must be empty
 };
+
+/// The case's name in the test log (not a dump of its bytes).
+void PrintTo(const DecideCase& c, std::ostream* os) { *os << c.name; }
 
 JobRecord record_with(bool cancel_requested) {
   JobRecord r;
@@ -228,6 +232,8 @@ struct FailedRuleCase {
   AzCopyJobState state;       // expected
   const char* first_message;  // expected part of the first message; "" = no message added
 };
+
+void PrintTo(const FailedRuleCase& c, std::ostream* os) { *os << c.name; }
 
 // clang-format off
 const std::vector<FailedRuleCase> kFailedRules = {

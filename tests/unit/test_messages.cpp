@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The bound on a summary's messages (src/messages.hpp): every way of adding one keeps at most
+// The bound on a summary's messages (src/text/messages.hpp): every way of adding one keeps at most
 // kMaxMessages, and each keeps the ones it says it keeps.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "azcopy_runner/types.hpp"
-#include "messages.hpp"
+#include "text/messages.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

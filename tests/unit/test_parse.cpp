@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -24,7 +25,8 @@
 #include "azcopy_runner/parse.hpp"
 #include "azcopy_runner/process.hpp"
 #include "azcopy_runner/types.hpp"
-#include "parse_detail.hpp"
+#include "parse/output_parser.hpp"
+#include "parse/output_scan.hpp"
 #include "support/expect_same.hpp"
 
 namespace azcopy_runner {
@@ -82,6 +84,9 @@ struct FixtureCase {
   bool text = false;                  ///< Text output type.
   bool jobs_show = false;
 };
+
+/// The case's recording in the test log (not a dump of its bytes).
+void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.version << "/" << c.name; }
 
 /// A GoogleTest parameter name: letters, digits and underscores.
 std::string sanitize(std::string name) {
@@ -289,6 +294,8 @@ struct AnyFile {
   std::string version;
   std::string file;
 };
+
+void PrintTo(const AnyFile& c, std::ostream* os) { *os << c.version << "/" << c.file; }
 
 std::vector<AnyFile> all_files() {
   std::vector<AnyFile> out;
@@ -1291,6 +1298,25 @@ TEST(JobsShowStop, HeadsOfSummaryLinesOnly) {
   EXPECT_FALSE(detail::is_job_summary_head(R"("MessageType":"EndOfJob")"));
   EXPECT_FALSE(detail::is_job_summary_head(""));
   EXPECT_FALSE(detail::is_job_summary_head("{"));
+}
+
+// wait() and observe() look at the end of a job's stdout for its own final summary.
+TEST(OwnEnd, IsShownByTheRecordedOutputsOfFinishedJobsOnly) {
+  for (const std::string& version : versions()) {
+    for (const char* name : {"copy_json_completed", "copy_json_errors", "copy_text_completed"}) {
+      const std::string out = fixture(version, name);
+      EXPECT_TRUE(detail::shows_end_of_job(out)) << version << " " << name;
+      // Cut before its last summary: a job still running.
+      const auto at = out.find(out.find("Final Job Status:") != std::string::npos
+                                   ? "Final Job Status:"
+                                   : R"("MessageType":"EndOfJob")");
+      ASSERT_NE(at, std::string::npos);
+      EXPECT_FALSE(detail::shows_end_of_job(out.substr(0, out.rfind('\n', at) + 1)))
+          << version << " " << name;
+    }
+    EXPECT_FALSE(detail::shows_end_of_job(fixture(version, "copy_json_killed")));
+  }
+  EXPECT_FALSE(detail::shows_end_of_job(""));
 }
 
 TEST(JobsShowStop, OutputCutAfterTheFirstSummaryLineParsesLikeTheWholeOutput) {

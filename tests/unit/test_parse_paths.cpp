@@ -15,8 +15,8 @@
 
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/parse.hpp"
-#include "output_parser.hpp"
-#include "parse_detail.hpp"
+#include "parse/output_parser.hpp"
+#include "parse/output_scan.hpp"
 #include "support/expect_same.hpp"
 
 namespace azcopy_runner::detail {

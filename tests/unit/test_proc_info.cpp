@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc_info.hpp"
+#include "os/proc_info.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,9 @@ struct ProductionCase {
   bool text = false;
   bool jobs_show = false;
 };
+
+/// The case's recording in the test log (not a dump of its bytes).
+void PrintTo(const ProductionCase& c, std::ostream* os) { *os << c.version << "/" << c.name; }
 
 /// The production cases recorded for each version (tools/record-azcopy-fixtures.py).
 std::vector<ProductionCase> production_cases() {

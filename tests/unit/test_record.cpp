@@ -6,8 +6,8 @@
 #include <string>
 
 #include "azcopy_runner/errors.hpp"
-#include "job_id.hpp"
-#include "record.hpp"
+#include "store/job_id.hpp"
+#include "store/record.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

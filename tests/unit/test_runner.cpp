@@ -21,9 +21,9 @@
 
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
-#include "parse_detail.hpp"
-#include "record.hpp"
+#include "parse/output_parser.hpp"
 #include "runner_fixture.hpp"
+#include "store/record.hpp"
 
 namespace azcopy_runner {
 namespace {
@@ -109,6 +109,9 @@ struct BadRequest {
   CopyOptions options;
   std::string expected_text;
 };
+
+/// The case's name in the test log (not a dump of its bytes).
+void PrintTo(const BadRequest& c, std::ostream* os) { *os << c.name; }
 
 class BuildCopyArgsRefuses : public ::testing::TestWithParam<BadRequest> {};
 
@@ -512,6 +515,8 @@ struct StateCase {
   std::string fixture_name;
   AzCopyJobState state;
 };
+
+void PrintTo(const StateCase& c, std::ostream* os) { *os << c.fixture_name; }
 
 class PollMapsStates : public RunnerTest, public ::testing::WithParamInterface<StateCase> {};
 

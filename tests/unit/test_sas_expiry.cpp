@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The expiry (`se`) of SAS tokens (src/sas_expiry.hpp) and the refusal of expiring ones.
+// The expiry (`se`) of SAS tokens (src/jobs/sas_expiry.hpp) and the refusal of expiring ones.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "azcopy_runner/errors.hpp"
-#include "sas_expiry.hpp"
-#include "timestamp.hpp"
+#include "jobs/sas_expiry.hpp"
+#include "text/timestamp.hpp"
 
 namespace azcopy_runner::detail {
 namespace {

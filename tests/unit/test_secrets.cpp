@@ -19,9 +19,9 @@
 
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
-#include "record.hpp"
-#include "redact.hpp"
 #include "runner_fixture.hpp"
+#include "store/record.hpp"
+#include "text/redact.hpp"
 
 namespace azcopy_runner {
 namespace {

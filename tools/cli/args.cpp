@@ -13,7 +13,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "azcopy_runner/runner.hpp"
 #include "exit_codes.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace azcopy_runner::cli {
 namespace {

@@ -33,7 +33,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "progress.hpp"
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace azcopy_runner::cli {
 namespace {
@@ -223,7 +223,6 @@ class Cli {
   }
 
   [[nodiscard]] bool json_output() const { return args_.global.json; }
-
 
   void report_error(const std::exception& error) const {
     try {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "output.hpp"
 
-#include "timestamp.hpp"
+#include "text/timestamp.hpp"
 
 #include <algorithm>
 #include <array>
