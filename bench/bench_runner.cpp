@@ -85,7 +85,7 @@ void BM_PollOwnOutput(benchmark::State& state, const std::string& job) {
   state.counters["running_fraction"] =
       static_cast<double>(running) / static_cast<double>(state.iterations());
   state.counters["files_total"] = static_cast<double>(first.files_total);
-  state.counters["failed"] = static_cast<double>(first.failed);
+  state.counters["failed"] = static_cast<double>(first.failed_transfers);
 }
 
 void BM_PollFromRecord(benchmark::State& state, const std::string& job) {
@@ -98,7 +98,7 @@ void BM_PollFromRecord(benchmark::State& state, const std::string& job) {
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): the idiom
     benchmark::DoNotOptimize(runner.poll(job));
   }
-  state.counters["failed"] = static_cast<double>(first.failed);
+  state.counters["failed"] = static_cast<double>(first.failed_transfers);
 }
 
 /// One iteration: the bare `azcopy jobs show` and @p ours, in alternating order; the time

@@ -65,13 +65,13 @@ bool run_and_verify(AzCopyRunner& runner, const std::string& name, const std::st
     std::cout << arg << ' ';  // redacted by the runner: no SAS here
   }
   std::cout << ")\n";
-  const AzCopySummary s = runner.wait(job.job_id, std::chrono::hours(2),
-                                      std::chrono::milliseconds(500), [&](const AzCopyProgress& p) {
-                                        std::cout << "  " << name << " " << to_string(p.state)
-                                                  << " " << p.files_done << "/" << p.files_total
-                                                  << " files, " << p.bytes_done << "/"
-                                                  << p.bytes_expected << " bytes\n";
-                                      });
+  const AzCopySummary s =
+      runner.wait(job.job_id, std::chrono::hours(2), std::chrono::milliseconds(500),
+                  [&](const AzCopyProgress& p) {
+                    std::cout << "  " << name << " " << to_string(p.state) << " "
+                              << p.files_transferred << "/" << p.files_total << " files, "
+                              << p.bytes_transferred << "/" << p.bytes_expected << " bytes\n";
+                  });
   bool ok = true;
   if (s.state != AzCopyJobState::Succeeded) {
     std::cout << name << ": job ended " << to_string(s.state) << " (" << s.raw_status << ")\n";

@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
     std::cout << "job " << job.job_id << " started\n";
     const AzCopySummary summary = runner.wait(
         job.job_id, std::chrono::hours(1), std::chrono::seconds(1), [](const AzCopyProgress& p) {
-          std::cout << to_string(p.state) << " " << p.files_done << "/" << p.files_total
-                    << " files, " << p.bytes_done << " bytes\n";
+          std::cout << to_string(p.state) << " " << p.files_transferred << "/" << p.files_total
+                    << " files, " << p.bytes_transferred << " bytes\n";
         });
     std::cout << to_json(summary) << "\n";
     return summary.state == AzCopyJobState::Succeeded ? 0 : 1;

@@ -67,8 +67,9 @@ int main(int argc, char** argv) {
         polls.push_back(std::async(std::launch::async, [&, job] {
           const AzCopyProgress p = runner.poll(job.job_id);
           say(job.job_id.substr(0, 8) + " " + std::string(to_string(p.state)) + " " +
-              std::to_string(p.files_done) + "/" + std::to_string(p.files_total) + " files " +
-              std::to_string(p.bytes_done) + " bytes" + (p.reason.empty() ? "" : " - " + p.reason));
+              std::to_string(p.files_transferred) + "/" + std::to_string(p.files_total) +
+              " files " + std::to_string(p.bytes_transferred) + " bytes" +
+              (p.reason.empty() ? "" : " - " + p.reason));
           std::lock_guard lock(out_mutex);
           if (p.state == AzCopyJobState::Failed && p.resumable && resumes[job.job_id] < 2) {
             ++resumes[job.job_id];
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
       }
       if (!crashed) {
         const AzCopyProgress first = runner.poll(jobs.front().job_id);
-        if (first.state == AzCopyJobState::Running && first.bytes_done > 0) {
+        if (first.state == AzCopyJobState::Running && first.bytes_transferred > 0) {
           ::kill(static_cast<pid_t>(jobs.front().pid), SIGKILL);
           say(jobs.front().job_id.substr(0, 8) + " AzCopy killed (simulated crash)");
           crashed = true;

@@ -15,12 +15,14 @@ namespace azcopy_runner {
 /// {"job_id","started_at","command":[...],"environment":{...},"log_dir","azcopy_log_file","pid"}
 [[nodiscard]] std::string to_json(const AzCopyJobRef& ref);
 
-/// {"job_id","state","raw_status","last_updated_at","files_done","files_total","bytes_done",
-///  "bytes_expected","failed","skipped","percent","reason","resumable"}
+/// {"job_id","state","raw_status","last_updated_at","files_transferred","files_total",
+///  "total_transfers","bytes_transferred","bytes_expected","failed_transfers",
+///  "skipped_transfers","percent_complete","reason","resumable"}: the names of the summary's
+///  figures.
 [[nodiscard]] std::string to_json(const AzCopyProgress& progress);
 
 /// {"job_id","state","raw_status","files_transferred","bytes_transferred","failed_transfers",
-///  "skipped_transfers","total_transfers","bytes_expected","warnings","errors","started_at",
+///  "skipped_transfers","total_transfers","files_total","bytes_expected","warnings","errors","started_at",
 ///  "finished_at","failed_files":[{"source","destination","error_code","transfer_status","size"}],
 ///  "failed_files_omitted","messages":[...],"raw_summary"}
 [[nodiscard]] std::string to_json(const AzCopySummary& summary);

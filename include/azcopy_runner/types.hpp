@@ -88,19 +88,21 @@ struct FailureCause {
   std::optional<TimePoint> first_at;  ///< The first such failure (the log's whole second).
 };
 
-/// Result of poll(): a cheap, non-blocking view of a job.
+/// Result of poll(): a cheap, non-blocking view of a job. A figure has the name and the meaning
+/// it has in AzCopySummary: files_transferred of files_total are both files, folders apart.
 struct AzCopyProgress {
   std::string job_id;
   AzCopyJobState state = AzCopyJobState::Unknown;
   TimePoint last_updated_at{};  ///< Timestamp of the AzCopy message the figures come from.
   std::string raw_status;       ///< AzCopy's JobStatus, verbatim ("InProgress", ...), if any.
-  std::int64_t files_done = 0;  ///< Files transferred so far (completed minus folders).
-  std::int64_t files_total = 0;
-  std::int64_t bytes_done = 0;
+  std::int64_t files_transferred = 0;  ///< Files transferred so far (completed minus folders).
+  std::int64_t files_total = 0;        ///< Files to transfer (see AzCopySummary::files_total).
+  std::int64_t total_transfers = 0;    ///< TotalTransfers: files, folders and symbolic links.
+  std::int64_t bytes_transferred = 0;
   std::int64_t bytes_expected = 0;
-  std::int64_t failed = 0;
-  std::int64_t skipped = 0;
-  double percent = 0.0;
+  std::int64_t failed_transfers = 0;
+  std::int64_t skipped_transfers = 0;
+  double percent_complete = 0.0;
   std::string reason;      ///< Why the runner reports this state when AzCopy does not say so.
   bool resumable = false;  ///< True when `azcopy jobs resume` can continue the job.
 };
@@ -116,12 +118,16 @@ struct DirectoryCounts {
 struct AzCopySummary {
   std::string job_id;
   AzCopyJobState state = AzCopyJobState::Unknown;
-  std::string raw_status;                ///< AzCopy's JobStatus, verbatim.
-  std::int64_t files_transferred = 0;    ///< TransfersCompleted - FoldersCompleted.
-  std::int64_t bytes_transferred = 0;    ///< TotalBytesTransferred.
-  std::int64_t failed_transfers = 0;     ///< TransfersFailed.
-  std::int64_t skipped_transfers = 0;    ///< TransfersSkipped.
-  std::int64_t total_transfers = 0;      ///< TotalTransfers.
+  std::string raw_status;              ///< AzCopy's JobStatus, verbatim.
+  std::int64_t files_transferred = 0;  ///< TransfersCompleted - FoldersCompleted.
+  std::int64_t bytes_transferred = 0;  ///< TotalBytesTransferred.
+  std::int64_t failed_transfers = 0;   ///< TransfersFailed.
+  std::int64_t skipped_transfers = 0;  ///< TransfersSkipped.
+  std::int64_t total_transfers = 0;    ///< TotalTransfers: files, folders and symbolic links.
+  /// The files among total_transfers (TotalTransfers - FolderPropertyTransfers), the unit of
+  /// files_transferred. AzCopy's text progress lines give no folder count: from them, folders
+  /// are counted here too.
+  std::int64_t files_total = 0;
   std::int64_t bytes_expected = 0;       ///< TotalBytesExpected.
   double percent_complete = 0.0;         ///< PercentComplete (0..100), when AzCopy reports it.
   std::int64_t warnings = 0;             ///< AzCopy `WARN:` messages seen.

@@ -140,7 +140,7 @@ class AzCopyRunner::Impl {
     p.job_id = std::string(job_id);
     p.state = obs.state;
     p.reason = obs.reason;
-    p.resumable = detail::is_resumable(obs.resumable, p.state, p.failed) &&
+    p.resumable = detail::is_resumable(obs.resumable, p.state, p.failed_transfers) &&
                   (p.raw_status != "Failed" || resumes_failed_jobs());
     p.last_updated_at = obs.at;
     if (identity && obs.record && obs.record->summary && is_terminal(p.state)) {

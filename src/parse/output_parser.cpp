@@ -448,6 +448,7 @@ AzCopySummary OutputParser::build_summary(Candidate& c, ParsedOutput& out) {
   s.failed_transfers = f.transfers_failed;
   s.skipped_transfers = f.transfers_skipped;
   s.total_transfers = f.total_transfers;
+  s.files_total = std::max<std::int64_t>(0, f.total_transfers - f.folder_transfers);
   s.bytes_expected = f.bytes_expected;
   s.percent_complete = f.percent;
   s.started_at = out.first_timestamp;

@@ -472,13 +472,14 @@ AzCopySummary summary_from_progress(const AzCopyProgress& p) {
   s.job_id = p.job_id;
   s.state = p.state;
   s.raw_status = p.raw_status;
-  s.files_transferred = p.files_done;
-  s.total_transfers = p.files_total;
-  s.bytes_transferred = p.bytes_done;
+  s.files_transferred = p.files_transferred;
+  s.files_total = p.files_total;
+  s.total_transfers = p.total_transfers;
+  s.bytes_transferred = p.bytes_transferred;
   s.bytes_expected = p.bytes_expected;
-  s.failed_transfers = p.failed;
-  s.skipped_transfers = p.skipped;
-  s.percent_complete = p.percent;
+  s.failed_transfers = p.failed_transfers;
+  s.skipped_transfers = p.skipped_transfers;
+  s.percent_complete = p.percent_complete;
   return s;
 }
 
@@ -487,13 +488,14 @@ AzCopyProgress progress_from_summary(const AzCopySummary& s) {
   p.job_id = s.job_id;
   p.state = s.state;
   p.raw_status = s.raw_status;
-  p.files_done = s.files_transferred;
-  p.files_total = s.total_transfers;
-  p.bytes_done = s.bytes_transferred;
+  p.files_transferred = s.files_transferred;
+  p.files_total = s.files_total;
+  p.total_transfers = s.total_transfers;
+  p.bytes_transferred = s.bytes_transferred;
   p.bytes_expected = s.bytes_expected;
-  p.failed = s.failed_transfers;
-  p.skipped = s.skipped_transfers;
-  p.percent = s.percent_complete;
+  p.failed_transfers = s.failed_transfers;
+  p.skipped_transfers = s.skipped_transfers;
+  p.percent_complete = s.percent_complete;
   p.last_updated_at = s.finished_at.value_or(std::chrono::system_clock::now());
   return p;
 }

@@ -45,14 +45,20 @@ json to_json_value(const AzCopyJobRef& ref) {
 }
 
 json to_json_value(const AzCopyProgress& p) {
-  return json{
-      {"job_id", p.job_id},         {"state", std::string(to_string(p.state))},
-      {"raw_status", p.raw_status}, {"last_updated_at", format_timestamp(p.last_updated_at)},
-      {"files_done", p.files_done}, {"files_total", p.files_total},
-      {"bytes_done", p.bytes_done}, {"bytes_expected", p.bytes_expected},
-      {"failed", p.failed},         {"skipped", p.skipped},
-      {"percent", p.percent},       {"reason", p.reason},
-      {"resumable", p.resumable}};
+  return json{{"job_id", p.job_id},
+              {"state", std::string(to_string(p.state))},
+              {"raw_status", p.raw_status},
+              {"last_updated_at", format_timestamp(p.last_updated_at)},
+              {"files_transferred", p.files_transferred},
+              {"files_total", p.files_total},
+              {"total_transfers", p.total_transfers},
+              {"bytes_transferred", p.bytes_transferred},
+              {"bytes_expected", p.bytes_expected},
+              {"failed_transfers", p.failed_transfers},
+              {"skipped_transfers", p.skipped_transfers},
+              {"percent_complete", p.percent_complete},
+              {"reason", p.reason},
+              {"resumable", p.resumable}};
 }
 
 json to_json_value(const AzCopySummary& s) {
@@ -85,6 +91,7 @@ json to_json_value(const AzCopySummary& s) {
               {"failed_transfers", s.failed_transfers},
               {"skipped_transfers", s.skipped_transfers},
               {"total_transfers", s.total_transfers},
+              {"files_total", s.files_total},
               {"bytes_expected", s.bytes_expected},
               {"percent_complete", s.percent_complete},
               {"warnings", s.warnings},
@@ -143,6 +150,8 @@ AzCopySummary summary_from_value(const json& j) {
   s.failed_transfers = j.value("failed_transfers", std::int64_t{0});
   s.skipped_transfers = j.value("skipped_transfers", std::int64_t{0});
   s.total_transfers = j.value("total_transfers", std::int64_t{0});
+  // A summary kept by an earlier version has no files_total: its total is the best known.
+  s.files_total = j.value("files_total", s.total_transfers);
   s.bytes_expected = j.value("bytes_expected", std::int64_t{0});
   s.percent_complete = j.value("percent_complete", 0.0);
   s.warnings = j.value("warnings", std::int64_t{0});

@@ -46,8 +46,8 @@ TEST_F(Faults, AKilledJobIsFailedAtOnceAndResumesToTheSameContent) {
   const Tree tree = make_tree(src.path(), 24, 1'000'000);
   const std::string cont = container("kill");
   const AzCopyJobRef ref = slow_upload(src.path(), cont);
-  const AzCopyProgress running =
-      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; });
+  const AzCopyProgress running = poll_until(
+      *runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_transferred > 0; });
   ASSERT_EQ(running.state, AzCopyJobState::Running);
   ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);  // as an OOM kill would
   ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
@@ -169,7 +169,7 @@ TEST_F(Faults, CancelOfAnOrphanedPlanEndsCanceled) {
   TempDir src("orphan");
   make_tree(src.path(), 16, 1'000'000);
   const AzCopyJobRef ref = slow_upload(src.path(), container("orphan"), 8);
-  poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; });
+  poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_transferred > 0; });
   ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);
   ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
   ASSERT_EQ(runner_->poll(ref.job_id).state, AzCopyJobState::Failed);

@@ -88,10 +88,10 @@ class ProductionFaults : public RealStorage {
   /// Waits until the job has moved bytes, SIGKILLs its AzCopy (as an OOM kill would) and
   /// checks that one poll then says FAILED and resumable, not RUNNING forever.
   void kill_mid_way(const AzCopyJobRef& ref) {
-    ASSERT_EQ(
-        poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; })
-            .state,
-        AzCopyJobState::Running);
+    ASSERT_EQ(poll_until(*runner_, ref.job_id,
+                         [](const AzCopyProgress& p) { return p.bytes_transferred > 0; })
+                  .state,
+              AzCopyJobState::Running);
     ASSERT_EQ(::kill(static_cast<pid_t>(ref.pid), SIGKILL), 0);
     ASSERT_TRUE(wait_gone(ref.pid, 5s, true));
     const AzCopyProgress killed = runner_->poll(ref.job_id);
@@ -149,8 +149,8 @@ TEST_F(ProductionFaults, CancelOfARunningCoolEndsCanceledWithNoProcessLeft) {
   o.from_to = "FileBlob";
   const AzCopyJobRef ref = runner_->start_copy(file_url(share_name + "/project/*", sas),
                                                blob_url(cont + "/project", sas), o);
-  const AzCopyProgress running =
-      poll_until(*runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_done > 0; });
+  const AzCopyProgress running = poll_until(
+      *runner_, ref.job_id, [](const AzCopyProgress& p) { return p.bytes_transferred > 0; });
   ASSERT_EQ(running.state, AzCopyJobState::Running);
   const AzCopyProgress p = runner_->cancel(ref.job_id, 20s);
   EXPECT_EQ(p.state, AzCopyJobState::Canceled) << p.reason;

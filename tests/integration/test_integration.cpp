@@ -187,12 +187,12 @@ TEST_F(RealAzCopy, AzCopyStaysIdleWhileItRunsUnderTheRunner) {
 void expect_same_figures(const AzCopyProgress& a, const AzCopyProgress& b) {
   EXPECT_EQ(a.state, b.state);
   EXPECT_EQ(a.raw_status, b.raw_status);
-  EXPECT_EQ(a.files_done, b.files_done);
+  EXPECT_EQ(a.files_transferred, b.files_transferred);
   EXPECT_EQ(a.files_total, b.files_total);
-  EXPECT_EQ(a.bytes_done, b.bytes_done);
+  EXPECT_EQ(a.bytes_transferred, b.bytes_transferred);
   EXPECT_EQ(a.bytes_expected, b.bytes_expected);
-  EXPECT_EQ(a.failed, b.failed);
-  EXPECT_EQ(a.skipped, b.skipped);
+  EXPECT_EQ(a.failed_transfers, b.failed_transfers);
+  EXPECT_EQ(a.skipped_transfers, b.skipped_transfers);
 }
 
 TEST_F(RealAzCopy, PollFromOwnOutputAndFromJobsShowAgree) {

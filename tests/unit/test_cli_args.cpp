@@ -301,11 +301,26 @@ TEST(CliOutput, SummaryJsonFields) {
   s.failure_causes.push_back(FailureCause{1, 412, "LeaseIdMissing", "There is a lease",
                                           "destination", TimePoint{} + 1764440591000ms});
   const auto j = summary_json(s);
-  for (const char* key :
-       {"job_id", "state", "raw_status", "failure_reason", "files_transferred", "bytes_transferred",
-        "failed_transfers", "skipped_transfers", "total_transfers", "bytes_expected", "warnings",
-        "errors", "started_at", "finished_at", "failed_files", "failed_files_omitted",
-        "failure_causes", "messages", "raw_summary"}) {
+  for (const char* key : {"job_id",
+                          "state",
+                          "raw_status",
+                          "failure_reason",
+                          "files_transferred",
+                          "bytes_transferred",
+                          "failed_transfers",
+                          "skipped_transfers",
+                          "total_transfers",
+                          "files_total",
+                          "bytes_expected",
+                          "warnings",
+                          "errors",
+                          "started_at",
+                          "finished_at",
+                          "failed_files",
+                          "failed_files_omitted",
+                          "failure_causes",
+                          "messages",
+                          "raw_summary"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["state"], "FAILED");
@@ -408,12 +423,12 @@ TEST(CliProgress, RateAndLine) {
 
   AzCopyProgress p;
   p.state = AzCopyJobState::Running;
-  p.files_done = 3;
+  p.files_transferred = 3;
   p.files_total = 4;
-  p.bytes_done = 1024;
+  p.bytes_transferred = 1024;
   p.bytes_expected = 3072;
-  p.percent = 33.3;
-  p.failed = 1;
+  p.percent_complete = 33.3;
+  p.failed_transfers = 1;
   const std::string line = format_progress_line(p, 1024.0, 83s);
   EXPECT_THAT(line, HasSubstr("RUNNING"));
   EXPECT_THAT(line, HasSubstr("3/4 files"));

@@ -12,6 +12,7 @@
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "mock_launcher.hpp"
 #include "parse/output_parser.hpp"
+#include "state/job_state.hpp"
 #include "store/record.hpp"
 
 namespace azcopy_runner {
@@ -68,6 +69,8 @@ TEST_P(FolderCounts, TheCopysOwnSummaryCountsFilesWithoutFolders) {
   EXPECT_EQ(s.state, AzCopyJobState::Succeeded);
   EXPECT_EQ(s.files_transferred, own.files);
   EXPECT_EQ(s.files_transferred, 2);  // the recorded tree (README.md)
+  EXPECT_EQ(s.files_total, 2) << "of the same unit as files_transferred: no folders";
+  EXPECT_EQ(s.total_transfers, 2 + own.folders);
   EXPECT_EQ(s.bytes_transferred, 5);
   ASSERT_TRUE(s.directories);  // apart from the files
   EXPECT_EQ(s.directories->made, own.folders);
@@ -84,6 +87,7 @@ TEST_P(FolderCounts, JobsShowOfAJobWhoseEveryTransferCompletedCountsEveryFolderD
     ASSERT_TRUE(parsed.summary) << name;
     EXPECT_EQ(parsed.summary->raw_status, "Completed") << name;
     EXPECT_EQ(parsed.summary->files_transferred, own.files) << name;
+    EXPECT_EQ(parsed.summary->files_total, own.files) << name;
     EXPECT_EQ(parsed.uncounted_folders, 0) << name;
   }
 }
@@ -105,6 +109,19 @@ TEST_P(FolderCounts, JobsShowOfAJobWithSkipsCannotTellItsFoldersAndSaysSo) {
   EXPECT_EQ(copied.summary->directories->made + copied.summary->directories->skipped, own.folders);
   // `jobs show` says 0 for every folder count: no directories are claimed from it.
   EXPECT_FALSE(shown.summary->directories);
+}
+
+TEST_P(FolderCounts, AProgressHasTheFiguresOfItsSummaryUnderTheSameNames) {
+  const AzCopySummary s = parse_summary(out("copy_json_localfile_completed"));
+  const AzCopyProgress p = detail::progress_from_summary(s);
+  EXPECT_EQ(p.files_transferred, s.files_transferred);
+  EXPECT_EQ(p.files_total, s.files_total);
+  EXPECT_EQ(p.files_transferred, p.files_total) << "a completed job: every file of the total";
+  EXPECT_EQ(p.total_transfers, s.total_transfers);
+  EXPECT_EQ(p.bytes_transferred, s.bytes_transferred);
+  EXPECT_EQ(p.failed_transfers, s.failed_transfers);
+  EXPECT_EQ(p.skipped_transfers, s.skipped_transfers);
+  EXPECT_EQ(p.percent_complete, s.percent_complete);
 }
 
 TEST_P(FolderCounts, EmptyFoldersAreProcessedWhenBothSidesHaveFolders) {

@@ -200,6 +200,7 @@ TEST_P(SummaryFixture, MatchesManifest) {
   // No fixture has folder transfers (LocalBlob/BlobLocal to a flat namespace): files equal
   // TransfersCompleted.
   EXPECT_EQ(s.files_transferred, to_int(e.at("TransfersCompleted")));
+  EXPECT_EQ(s.files_total, to_int(e.at("TotalTransfers")));
   EXPECT_EQ(s.failed_transfers, to_int(e.at("TransfersFailed")));
   EXPECT_EQ(s.skipped_transfers, to_int(e.at("TransfersSkipped")));
 

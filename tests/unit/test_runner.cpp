@@ -496,8 +496,8 @@ TEST_F(RunnerTest, PollRunsJobsShowWithoutWritingALog) {
   const AzCopyProgress p = runner().poll(id);
   EXPECT_EQ(p.state, AzCopyJobState::Succeeded);
   EXPECT_EQ(p.raw_status, "Completed");
-  EXPECT_EQ(p.files_done, 4);
-  EXPECT_EQ(p.bytes_done, 600003);
+  EXPECT_EQ(p.files_transferred, 4);
+  EXPECT_EQ(p.bytes_transferred, 600003);
 }
 
 TEST_F(RunnerTest, PollOfAnUnknownJobIsNotFound) {
@@ -650,8 +650,9 @@ TEST_F(RunnerTest, PollOfALiveLocalJobReadsItsOwnOutputInsteadOfRunningJobsShow)
   ASSERT_NE(last, std::string::npos);
   const AzCopySummary from_line = parse_summary(
       out.substr(out.rfind('\n', last) + 1, out.find('\n', last) - out.rfind('\n', last)));
-  EXPECT_EQ(p.files_total, from_line.total_transfers);
-  EXPECT_EQ(p.bytes_done, from_line.bytes_transferred);
+  EXPECT_EQ(p.files_total, from_line.files_total);
+  EXPECT_EQ(p.total_transfers, from_line.total_transfers);
+  EXPECT_EQ(p.bytes_transferred, from_line.bytes_transferred);
   EXPECT_EQ(p.bytes_expected, from_line.bytes_expected);
 }
 
@@ -668,8 +669,8 @@ TEST_F(RunnerTest, ATerminalJobIsAskedToAzCopyOnceThenServedFromTheRecord) {
     const AzCopyProgress p = r.poll(ref.job_id);
     EXPECT_EQ(p.state, AzCopyJobState::Failed);
     EXPECT_EQ(p.raw_status, expect["JobStatus"]);
-    EXPECT_EQ(std::to_string(p.failed), expect["TransfersFailed"]);
-    EXPECT_EQ(std::to_string(p.bytes_done), expect["TotalBytesTransferred"]);
+    EXPECT_EQ(std::to_string(p.failed_transfers), expect["TransfersFailed"]);
+    EXPECT_EQ(std::to_string(p.bytes_transferred), expect["TotalBytesTransferred"]);
   }
 }
 

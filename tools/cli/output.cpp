@@ -103,15 +103,15 @@ std::string format_duration(std::chrono::seconds duration) {
 }
 
 double display_percent(const AzCopyProgress& progress) {
-  if (progress.percent > 0.0) {
-    return progress.percent;
+  if (progress.percent_complete > 0.0) {
+    return progress.percent_complete;
   }
   if (progress.bytes_expected > 0) {
-    return 100.0 * static_cast<double>(progress.bytes_done) /
+    return 100.0 * static_cast<double>(progress.bytes_transferred) /
            static_cast<double>(progress.bytes_expected);
   }
   if (progress.files_total > 0) {
-    return 100.0 * static_cast<double>(progress.files_done) /
+    return 100.0 * static_cast<double>(progress.files_transferred) /
            static_cast<double>(progress.files_total);
   }
   return progress.state == AzCopyJobState::Succeeded ? 100.0 : 0.0;
@@ -269,12 +269,12 @@ std::string format_ref(const AzCopyJobRef& ref, std::string_view verb) {
 std::string format_progress(const AzCopyProgress& progress) {
   std::string out = fmt::format("Job {}: {}\n", progress.job_id,
                                 state_with_raw(progress.state, progress.raw_status));
-  out += fmt::format("  files:       {} of {}\n", progress.files_done, progress.files_total);
-  out +=
-      fmt::format("  bytes:       {}\n", bytes_pair(progress.bytes_done, progress.bytes_expected));
+  out += fmt::format("  files:       {} of {}\n", progress.files_transferred, progress.files_total);
+  out += fmt::format("  bytes:       {}\n",
+                     bytes_pair(progress.bytes_transferred, progress.bytes_expected));
   out += fmt::format("  percent:     {:.1f}%\n", display_percent(progress));
-  out += fmt::format("  failed:      {}\n", progress.failed);
-  out += fmt::format("  skipped:     {}\n", progress.skipped);
+  out += fmt::format("  failed:      {}\n", progress.failed_transfers);
+  out += fmt::format("  skipped:     {}\n", progress.skipped_transfers);
   out += fmt::format("  updated at:  {}\n", human_time(progress.last_updated_at));
   if (!progress.reason.empty()) {
     out += fmt::format("  reason:      {}\n", redact(progress.reason));

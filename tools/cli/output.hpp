@@ -84,7 +84,7 @@ using Json = nlohmann::ordered_json;
 
 /// {"job_id","started_at","command","environment","log_dir","azcopy_log_file","pid"}
 [[nodiscard]] Json ref_json(const AzCopyJobRef& ref);
-/// {"job_id","state","raw_status","last_updated_at","files_done",...,"resumable"}
+/// {"job_id","state","raw_status","last_updated_at","files_transferred",...,"resumable"}
 [[nodiscard]] Json progress_json(const AzCopyProgress& progress);
 /// {"job_id","state","raw_status","files_transferred",...,"raw_summary"}
 [[nodiscard]] Json summary_json(const AzCopySummary& summary);

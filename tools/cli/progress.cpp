@@ -55,9 +55,9 @@ std::string format_progress_line(const AzCopyProgress& progress,
   // (GCC bug 105329, https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105329).
   std::string line;
   auto out = std::back_inserter(line);
-  out =
-      fmt::format_to(out, "{}  {}/{} files  {}", to_string(progress.state), progress.files_done,
-                     progress.files_total, format_bytes(static_cast<double>(progress.bytes_done)));
+  out = fmt::format_to(out, "{}  {}/{} files  {}", to_string(progress.state),
+                       progress.files_transferred, progress.files_total,
+                       format_bytes(static_cast<double>(progress.bytes_transferred)));
   if (progress.bytes_expected > 0) {
     out = fmt::format_to(out, "/{}", format_bytes(static_cast<double>(progress.bytes_expected)));
   }
@@ -68,7 +68,7 @@ std::string format_progress_line(const AzCopyProgress& progress,
     out = fmt::format_to(out, "-- B/s");
   }
   out = fmt::format_to(out, "  elapsed {}", format_duration(elapsed));
-  const std::int64_t remaining = progress.bytes_expected - progress.bytes_done;
+  const std::int64_t remaining = progress.bytes_expected - progress.bytes_transferred;
   if (!is_terminal(progress.state)) {
     if (bytes_per_second && *bytes_per_second > 0.0 && remaining > 0) {
       const double eta = std::ceil(static_cast<double>(remaining) / *bytes_per_second);
@@ -78,11 +78,11 @@ std::string format_progress_line(const AzCopyProgress& progress,
       out = fmt::format_to(out, "  ETA --");
     }
   }
-  if (progress.failed > 0) {
-    out = fmt::format_to(out, "  {} failed", progress.failed);
+  if (progress.failed_transfers > 0) {
+    out = fmt::format_to(out, "  {} failed", progress.failed_transfers);
   }
-  if (progress.skipped > 0) {
-    fmt::format_to(out, "  {} skipped", progress.skipped);
+  if (progress.skipped_transfers > 0) {
+    fmt::format_to(out, "  {} skipped", progress.skipped_transfers);
   }
   return line;
 }
@@ -103,7 +103,7 @@ void ProgressDisplay::update(const AzCopyProgress& progress) {
     return;
   }
   const auto now = RateEstimator::Clock::now();
-  rate_.add(progress.bytes_done, now);
+  rate_.add(progress.bytes_transferred, now);
   const auto elapsed =
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() - started_at_);
   std::string line = format_progress_line(progress, rate_.bytes_per_second(), elapsed);
