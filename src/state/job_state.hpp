@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Internal: the decision of a job's state, as pure functions of what the runner has read
 // (its record, whether its process lives, what `azcopy jobs show` said, the job's own output).
-// No I/O here: observe.cpp reads, these decide; tests/unit/test_job_state.cpp is their table.
+// No I/O here: observe.cpp reads, these decide; tests/unit/state/test_job_state.cpp is their table.
 #pragma once
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // Internal: the rules that turn AzCopy's status words into a state (the first rows of the
 // README's states table). The rules that need more than a summary (a process that is gone, a
 // cancel no one asked for, a failed scan, ...) are in job_state.hpp; both are the state module,
-// and tests/unit/test_job_state.cpp checks the README's table against them.
+// and tests/unit/state/test_job_state.cpp checks the README's table against them.
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 //   - returned command lines: each argument as the job starts (job_start.cpp);
 //   - summaries: raw_summary and messages as they are parsed (output_parser.cpp);
 //   - the CLI's output: everything it prints (tools/cli/output.hpp).
-// tests/unit/test_secrets.cpp feeds a signature through every input and looks for it on every
+// tests/unit/api/test_secrets.cpp feeds a signature through every input and looks for it on every
 // one of these.
 #pragma once
 

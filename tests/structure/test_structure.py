@@ -7,7 +7,9 @@
 - no include cycle between the files of src/;
 - no internal header includes the facade (azcopy_runner/runner.hpp or azcopy_runner.hpp);
 - every .cpp has a header of its name, in its folder or among the public headers;
-- every file of src/ is named in the page's table of concerns, and every name there exists.
+- every file of src/ is named in the page's table of concerns, and every name there exists;
+- tests/unit/ mirrors src/: its test files are in folders named after the layers (and cli/ for
+  tools/cli).
 """
 import pathlib
 import re
@@ -108,6 +110,13 @@ class Structure(unittest.TestCase):
                 named.add(f"{base}.{ext}")
         self.assertEqual(sorted(set(sources()) - named), [], "files of src/ the page does not name")
         self.assertEqual(sorted(named - set(sources())), [], "files the page names that do not exist")
+
+
+    def test_the_unit_tests_mirror_the_layers(self):
+        unit = ROOT / "tests" / "unit"
+        self.assertEqual(sorted(p.name for p in unit.glob("*.cpp")), [], "a unit test outside every layer folder")
+        folders = {p.name for p in unit.iterdir() if p.is_dir()}
+        self.assertLessEqual(folders, set(layers()) | {"cli"}, "a unit test folder that is no layer")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Records the job logs of tests/unit/test_failure_log.cpp: real AzCopy (10.32.2 and 10.18.1)
+# Records the job logs of tests/unit/parse/test_failure_log.cpp: real AzCopy (10.32.2 and 10.18.1)
 # against the local storage (scripts/storage.sh), one failing COOL or RESTORE per case. The files
 # are AzCopy's own `<job id>.log`, renamed `<case>.log` and kept as AzCopy wrote them (it writes
 # `sig=-REDACTED-`; no signature is in them). Needs scripts/setup.sh done.
