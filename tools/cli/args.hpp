@@ -105,7 +105,4 @@ class UsageError : public std::runtime_error {
 [[nodiscard]] std::chrono::seconds parse_age(std::string_view text, std::string_view option,
                                              Command command);
 
-/// The help text of a command (Command::None: the global help with the exit codes).
-[[nodiscard]] std::string help_text(Command command);
-
 }  // namespace azcopy_runner::cli

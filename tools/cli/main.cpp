@@ -31,6 +31,7 @@
 #include "args.hpp"
 #include "azcopy_runner/azcopy_runner.hpp"
 #include "exit_codes.hpp"
+#include "help.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "text/text.hpp"

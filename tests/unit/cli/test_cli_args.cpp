@@ -20,6 +20,7 @@
 #include "azcopy_runner/errors.hpp"
 #include "cli/args.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/help.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 
