@@ -19,7 +19,7 @@ std::vector<std::string> build_copy_args(std::string_view source, std::string_vi
                                          const CopyOptions& options,
                                          std::string_view default_log_level);
 
-/// AzCopy before 10.32 (10.18.1 seen, FILES-FACTS.md section 7) writes whole URLs, real SAS
+/// AzCopy before 10.32 (10.18.1 seen, docs/FILES-FACTS.md, "Traps") writes whole URLs, real SAS
 /// signature included, into `<job id>-chunks.log`, which it makes only at --log-level=DEBUG,
 /// in the work dir: the runner promises that no signature is written where it manages, so
 /// DEBUG is refused there. 10.32.2 is the first version checked not to (its chunk log has no

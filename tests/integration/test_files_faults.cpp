@@ -299,7 +299,7 @@ TEST_F(ProductionFaults, ASourceSasThatExpiresDuringACoolFailsItsFilesAndAResume
 
 // ----- DEBUG logs ----------------------------------------------------------------------------
 // AzCopy 10.18.1 at --log-level=DEBUG wrote real SAS signatures into <job id>-chunks.log in the
-// work dir (FILES-FACTS.md section 7): the runner refuses DEBUG before 10.32. 10.32.2 writes no
+// work dir (docs/FILES-FACTS.md, "Traps"): the runner refuses DEBUG before 10.32. 10.32.2 writes no
 // query string there: a COOL and a RESTORE at DEBUG leave no signature anywhere.
 TEST_F(ProductionFaults, DebugLogLevelIsRefusedOn1018AndLeavesNoSignatureOn1032) {
   const std::string share_sas = storage_sas(60 + 11);
