@@ -23,6 +23,7 @@
 #include "cli/help.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
+#include "support/readme_table.hpp"
 
 namespace azcopy_runner::cli {
 namespace {
@@ -458,26 +459,12 @@ TEST(CliExitCodes, TheHelpPrintsEveryCodeOfTheTable) {
 }
 
 TEST(CliExitCodes, TheReadmeTableSaysWhatTheSourceSays) {
-  std::ifstream in(AZCOPY_RUNNER_README);
-  ASSERT_TRUE(in) << AZCOPY_RUNNER_README;
   std::vector<std::pair<int, std::string> > rows;
-  bool in_table = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line == "| exit code | meaning |") {
-      in_table = true;
-      continue;
-    }
-    if (in_table && !line.starts_with("|")) {
-      break;
-    }
-    if (!in_table || line.starts_with("|---")) {
-      continue;
-    }
-    const auto bar = line.find(" | ");
-    ASSERT_NE(bar, std::string::npos) << line;
-    std::string meaning = line.substr(bar + 3, line.size() - bar - 3 - 2);  // without " |"
+  for (auto [code, meaning] :
+       azcopy_runner::testing::readme_table(AZCOPY_RUNNER_README, "| exit code | meaning |")) {
+    ASSERT_FALSE(meaning.empty()) << "not a row of two cells: " << code;
     std::replace(meaning.begin(), meaning.end(), '`', '\'');
-    rows.emplace_back(std::stoi(line.substr(2, bar - 2)), meaning);
+    rows.emplace_back(std::stoi(code), meaning);
   }
   ASSERT_EQ(rows.size(), kExitCodes.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {

@@ -15,6 +15,7 @@
 
 #include "state/job_state.hpp"
 #include "state/state_rules.hpp"
+#include "support/readme_table.hpp"
 
 namespace azcopy_runner::detail {
 namespace {
@@ -104,7 +105,7 @@ const std::vector<DecideCase> kDecideCases = {
 };
 // clang-format on
 
-class DecideState : public testing::TestWithParam<DecideCase> {};
+class DecideState : public ::testing::TestWithParam<DecideCase> {};
 
 TEST_P(DecideState, GivesTheStateOfTheTable) {
   const DecideCase& c = GetParam();
@@ -132,8 +133,8 @@ TEST_P(DecideState, GivesTheStateOfTheTable) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, DecideState, testing::ValuesIn(kDecideCases),
-                         [](const testing::TestParamInfo<DecideCase>& param) {
+INSTANTIATE_TEST_SUITE_P(Table, DecideState, ::testing::ValuesIn(kDecideCases),
+                         [](const ::testing::TestParamInfo<DecideCase>& param) {
                            return std::string(param.param.name);
                          });
 
@@ -249,7 +250,7 @@ const std::vector<FailedRuleCase> kFailedRules = {
 };
 // clang-format on
 
-class FailedRules : public testing::TestWithParam<FailedRuleCase> {};
+class FailedRules : public ::testing::TestWithParam<FailedRuleCase> {};
 
 TEST_P(FailedRules, DecideTheFinalState) {
   const FailedRuleCase& c = GetParam();
@@ -275,8 +276,8 @@ TEST_P(FailedRules, DecideTheFinalState) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, FailedRules, testing::ValuesIn(kFailedRules),
-                         [](const testing::TestParamInfo<FailedRuleCase>& param) {
+INSTANTIATE_TEST_SUITE_P(Table, FailedRules, ::testing::ValuesIn(kFailedRules),
+                         [](const ::testing::TestParamInfo<FailedRuleCase>& param) {
                            return std::string(param.param.name);
                          });
 
@@ -547,26 +548,14 @@ struct StatesRow {
 };
 
 std::vector<StatesRow> readme_states_table() {
-  std::ifstream in(AZCOPY_RUNNER_README);
   std::vector<StatesRow> rows;
-  bool in_table = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line == "| AzCopy `JobStatus` | `AzCopyJobState` |") {
-      in_table = true;
+  for (auto [when, reported] : azcopy_runner::testing::readme_table(
+           AZCOPY_RUNNER_README, "| AzCopy `JobStatus` | `AzCopyJobState` |")) {
+    if (reported.empty()) {
+      ADD_FAILURE() << "not a row of two cells: " << when;
       continue;
     }
-    if (in_table && !line.starts_with("|")) {
-      break;
-    }
-    if (!in_table || line.starts_with("|---")) {
-      continue;
-    }
-    const auto bar = line.find(" | ");
-    if (bar == std::string::npos || !line.ends_with(" |")) {
-      ADD_FAILURE() << "not a row of two cells: " << line;
-      continue;
-    }
-    rows.push_back({line.substr(2, bar - 2), line.substr(bar + 3, line.size() - bar - 3 - 2)});
+    rows.push_back({std::move(when), std::move(reported)});
   }
   return rows;
 }
