@@ -87,15 +87,23 @@ std::optional<std::string> sole_new_job_log(const RunnerCore& core, TimePoint si
 /// own log for this start when that log is known (@p azcopy_log, else the one new job log in
 /// AzCopy's log location), after the end of its stdout and stderr; the start's directory is
 /// removed (nothing in it that the error does not carry).
+/// A resume (@p resumed: the job's id) says so: its job id is known, AzCopy did not take it up.
 [[noreturn]] void throw_start_error(const RunnerCore& core, const std::optional<ExitStatus>& exited,
                                     const std::string& seen, const DetachedSpec& spec,
                                     const fs::path& dir, std::optional<std::string> azcopy_log,
-                                    TimePoint started_at) {
+                                    TimePoint started_at, const std::string& resumed) {
   const std::string err = read_tail(spec.stderr_path, kMaxExcerptBytes).value_or("");
-  std::string message =
-      exited ? "AzCopy exited (" + describe_exit(*exited) + ") before printing a job id"
-             : "AzCopy printed no job id within " +
-                   std::to_string(core.config.start_timeout.count()) + " ms; it was killed";
+  const std::string timeout = std::to_string(core.config.start_timeout.count()) + " ms";
+  std::string message;
+  if (resumed.empty()) {
+    message = exited ? "AzCopy exited (" + describe_exit(*exited) + ") before printing a job id"
+                     : "AzCopy printed no job id within " + timeout + "; it was killed";
+  } else {
+    message = exited ? "azcopy jobs resume " + resumed + " exited (" + describe_exit(*exited) +
+                           ") without resuming the job"
+                     : "azcopy jobs resume " + resumed + " did not resume the job within " +
+                           timeout + "; it was killed";
+  }
   if (!azcopy_log) {  // a file's mtime comes from a coarser clock: a second of slack
     azcopy_log = sole_new_job_log(core, started_at - 1s);
   }
@@ -111,7 +119,9 @@ std::optional<std::string> sole_new_job_log(const RunnerCore& core, TimePoint si
     excerpt += header;
     excerpt +=
         redacted_excerpt(log_tail, kMaxExcerptBytes - std::min(kMaxExcerptBytes, excerpt.size()));
-    message += "; AzCopy had chosen job id " + chosen_id + ", its log: " + redact(*azcopy_log);
+    message += (resumed.empty() ? "; AzCopy had chosen job id " + chosen_id + ", its log: "
+                                : std::string("; AzCopy's log: ")) +
+               redact(*azcopy_log);
     if (const std::string reason = last_error_line(log_tail); !reason.empty()) {
       message += "; its last error: " + redacted_excerpt(reason, 400);
     }
@@ -121,7 +131,7 @@ std::optional<std::string> sole_new_job_log(const RunnerCore& core, TimePoint si
   }
   std::error_code ec;
   fs::remove_all(dir, ec);  // stdout.log, stderr.log and the FIFO: their ends are in excerpt
-  ErrorContext context{chosen_id, core.store.root().string(), excerpt};
+  ErrorContext context{resumed.empty() ? chosen_id : resumed, core.store.root().string(), excerpt};
   if (exited) {
     throw AzCopyStartError(message, std::move(context));
   }
@@ -207,7 +217,8 @@ AzCopyJobRef launch_job(RunnerCore& core, const std::vector<std::string>& args, 
 
   StartSeen seen = wait_for_job_id(core, who, spec.stdout_path);
   if (!seen.job_id) {
-    throw_start_error(core, seen.exited, seen.output, spec, dir, seen.azcopy_log, started_at);
+    throw_start_error(core, seen.exited, seen.output, spec, dir, seen.azcopy_log, started_at,
+                      existing ? existing->ref.job_id : std::string());
   }
   const std::string& job_id = *seen.job_id;
   if (existing && job_id != existing->ref.job_id) {
