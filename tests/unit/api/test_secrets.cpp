@@ -227,8 +227,8 @@ TEST(RedactingLogger, RedactsEachMessageWholeAndKeepsTheHostsLevel) {
 }
 
 TEST(RecordWriter, RedactsAStringNoCallSiteRedacted) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("azcopy-runner-secrets-" + std::to_string(::getpid()));
+  const fs::path dir = fs::temp_directory_path() /
+                       (std::string("azcopy-runner-secrets-").append(std::to_string(::getpid())));
   fs::create_directories(dir);
   detail::JobRecord record;
   record.ref.job_id = "0bd1a7e4-3f0c-4a4e-a1e5-2b4b0c1d9e77";

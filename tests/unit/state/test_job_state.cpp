@@ -567,7 +567,9 @@ std::optional<AzCopyJobState> reported_state(const std::string& cell) {
   for (const auto state :
        {AzCopyJobState::Pending, AzCopyJobState::Running, AzCopyJobState::Succeeded,
         AzCopyJobState::Failed, AzCopyJobState::Canceled, AzCopyJobState::Unknown}) {
-    const auto at = cell.find("`" + std::string(to_string(state)) + "`");
+    std::string quoted(1, '`');  // appended, not "`" + ...: GCC 12 -O3 warns (-Wrestrict)
+    quoted.append(to_string(state)).push_back('`');
+    const auto at = cell.find(quoted);
     if (at < first_at) {
       first_at = at;
       first = state;
