@@ -2,7 +2,7 @@
 // Recorded outputs of the production path (COOL = --from-to FileBlob, RESTORE = BlobFile) of
 // AzCopy 10.32.2 and 10.18.1, parsed and compared with their manifest's ground truth (the
 // figures `azcopy jobs show` gave for each job). Recorded against scripts/storage.sh by
-// `tools/record-azcopy-fixtures.py --production` (tests/data/azcopy-fixtures/README.md).
+// `tools/record-azcopy-fixtures.py production` (tests/data/azcopy-fixtures/README.md).
 #include <gtest/gtest.h>
 
 #include <cstdint>
