@@ -22,7 +22,8 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import files_server  # noqa: E402
+import files_server  # noqa: E402  (first: it puts emulators/ on sys.path)
+import operations  # noqa: E402
 import sas  # noqa: E402
 
 ACCOUNT = sas.EMULATOR_ACCOUNT
@@ -591,7 +592,7 @@ class SlowShareTest(ServerTest):
 
     def setUp(self):
         super().setUp()
-        self.server.files.pacer = files_server.Pacer(100_000)
+        self.server.files.pacer = operations.Pacer(100_000)
 
     def parallel_reads(self, share: str, readers: int = 4, size: int = 25_000) -> float:
         self.assertEqual(self.call("PUT", share, "restype=share")[0], 201)
