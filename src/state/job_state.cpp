@@ -467,37 +467,38 @@ bool is_resumable(bool died_mid_plan, AzCopyJobState state, std::int64_t failed_
   return died_mid_plan || (state == AzCopyJobState::Failed && failed_transfers > 0);
 }
 
-AzCopySummary summary_from_progress(const AzCopyProgress& p) {
-  AzCopySummary s;
-  s.job_id = p.job_id;
-  s.state = p.state;
-  s.raw_status = p.raw_status;
-  s.files_transferred = p.files_transferred;
-  s.files_total = p.files_total;
-  s.total_transfers = p.total_transfers;
-  s.bytes_transferred = p.bytes_transferred;
-  s.bytes_expected = p.bytes_expected;
-  s.failed_transfers = p.failed_transfers;
-  s.skipped_transfers = p.skipped_transfers;
-  s.percent_complete = p.percent_complete;
-  return s;
+namespace {
+
+/// The figures a progress and a summary share, copied from one to the other: the one list of
+/// them, so that the two conversions below stay each other's inverse.
+template <typename From, typename To>
+void copy_shared_figures(const From& from, To& to) {
+  to.job_id = from.job_id;
+  to.state = from.state;
+  to.raw_status = from.raw_status;
+  to.files_transferred = from.files_transferred;
+  to.files_total = from.files_total;
+  to.total_transfers = from.total_transfers;
+  to.bytes_transferred = from.bytes_transferred;
+  to.bytes_expected = from.bytes_expected;
+  to.failed_transfers = from.failed_transfers;
+  to.skipped_transfers = from.skipped_transfers;
+  to.percent_complete = from.percent_complete;
 }
 
-AzCopyProgress progress_from_summary(const AzCopySummary& s) {
-  AzCopyProgress p;
-  p.job_id = s.job_id;
-  p.state = s.state;
-  p.raw_status = s.raw_status;
-  p.files_transferred = s.files_transferred;
-  p.files_total = s.files_total;
-  p.total_transfers = s.total_transfers;
-  p.bytes_transferred = s.bytes_transferred;
-  p.bytes_expected = s.bytes_expected;
-  p.failed_transfers = s.failed_transfers;
-  p.skipped_transfers = s.skipped_transfers;
-  p.percent_complete = s.percent_complete;
-  p.last_updated_at = s.finished_at.value_or(std::chrono::system_clock::now());
-  return p;
+}  // namespace
+
+AzCopySummary summary_from_progress(const AzCopyProgress& progress) {
+  AzCopySummary summary;
+  copy_shared_figures(progress, summary);
+  return summary;
+}
+
+AzCopyProgress progress_from_summary(const AzCopySummary& summary) {
+  AzCopyProgress progress;
+  copy_shared_figures(summary, progress);
+  progress.last_updated_at = summary.finished_at.value_or(std::chrono::system_clock::now());
+  return progress;
 }
 
 }  // namespace azcopy_runner::detail

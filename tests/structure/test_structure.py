@@ -9,7 +9,8 @@
 - every .cpp has a header of its name, in its folder or among the public headers;
 - every file of src/ is named in the page's table of concerns, and every name there exists;
 - tests/unit/ mirrors src/: its test files are in folders named after the layers (and cli/ for
-  tools/cli).
+  tools/cli);
+- a summary's messages grow only through text/messages.cpp, the home of their bound.
 """
 import pathlib
 import re
@@ -111,12 +112,20 @@ class Structure(unittest.TestCase):
         self.assertEqual(sorted(set(sources()) - named), [], "files of src/ the page does not name")
         self.assertEqual(sorted(named - set(sources())), [], "files the page names that do not exist")
 
-
     def test_the_unit_tests_mirror_the_layers(self):
         unit = ROOT / "tests" / "unit"
         self.assertEqual(sorted(p.name for p in unit.glob("*.cpp")), [], "a unit test outside every layer folder")
         folders = {p.name for p in unit.iterdir() if p.is_dir()}
         self.assertLessEqual(folders, set(layers()) | {"cli"}, "a unit test folder that is no layer")
+
+    def test_messages_grow_only_through_their_bounded_home(self):
+        grows = re.compile(r"\bmessages\s*(?:\.|->)\s*(?:push_back|emplace_back|insert|emplace|resize)\s*\(")
+        home = "text/messages.cpp"
+        found = [f"{rel}:{n}" for rel in sources() if rel != home
+                 for n, line in enumerate((SRC / rel).read_text(encoding="utf-8").splitlines(), 1)
+                 if grows.search(line)]
+        self.assertEqual(found, [], f"messages added outside {home}, past its bound")
+        self.assertTrue(grows.search((SRC / home).read_text(encoding="utf-8")), "the pattern finds nothing")
 
 
 if __name__ == "__main__":

@@ -123,6 +123,9 @@ std::vector<FixtureCase> cases_where(bool (*keep)(const FixtureCase&)) {
   return out;
 }
 
+// The README's states table for the statuses the fixtures hold, written out here on purpose
+// rather than asked of src/state/state_rules.cpp: the parser is checked against the table, not
+// against the code that the parser itself applies.
 AzCopyJobState expected_state(const std::string& job_status) {
   if (job_status == "Completed" || job_status == "CompletedWithSkipped") {
     return AzCopyJobState::Succeeded;
