@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A runner in a private temporary root, its launcher a GMock fed with recorded AzCopy output;
-// shared by the test files that drive AzCopyRunner (test_runner.cpp, test_secrets.cpp).
+// shared by the test files that drive AzCopyRunner (api/test_runner_*.cpp, api/test_secrets.cpp),
+// with the names they use unqualified (namespace runner_testing).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -31,6 +32,12 @@ inline const std::string kSigValue = "c2VjcmV0LXNpZ25hdHVyZQ";
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The recorded output up to and including the Init message: a job that is still scanning.
+inline std::string until_init(const std::string& output) {
+  const auto init = output.find(R"("MessageType":"Init")");
+  return output.substr(0, output.find('\n', init) + 1);
 }
 
 class RunnerTest : public ::testing::Test {
@@ -86,3 +93,30 @@ class RunnerTest : public ::testing::Test {
 };
 
 }  // namespace azcopy_runner::testing
+
+/// The names the runner's test files use unqualified, declared once: each file says
+/// `using namespace runner_testing;`.
+namespace azcopy_runner::runner_testing {
+
+using ::testing::_;
+using testing::ArgsStartWith;
+using testing::exited_with;
+using ::testing::Field;
+using testing::fixture;
+using ::testing::HasSubstr;
+using ::testing::Invoke;
+using testing::kSas;
+using testing::kSigValue;
+using testing::kV;
+using testing::manifest_case;
+using testing::MockLauncher;
+using ::testing::Not;
+using ::testing::Return;
+using testing::RunnerTest;
+using testing::slurp;
+using ::testing::StrictMock;
+using testing::until_init;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+}  // namespace azcopy_runner::runner_testing

@@ -26,12 +26,7 @@
 namespace azcopy_runner {
 namespace {
 
-using ::testing::_;
-using testing::fixture;
-using testing::kV;
-using ::testing::Return;
-using testing::RunnerTest;
-namespace fs = std::filesystem;
+using namespace runner_testing;  // NOLINT(google-build-using-namespace): the shared names
 
 /// Not a real signature, but shaped as one (base64, percent-encoded '=').
 const std::string kSecret = "U2VjcmV0U2lnbmF0dXJlRm9yVGVzdHM";
