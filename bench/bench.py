@@ -25,6 +25,10 @@ It makes its own data against a running Azurite, then measures, each part on its
             through the runner and by the bare `azcopy copy`, alternating. The bare side is
             timed from its spawn to the TimeStamp of its EndOfJob line (AzCopy exits up to a
             2-second tick later); the runner's side to the summary in the caller's hands.
+  scale     COOL and RESTORE of generated projects of 200 to 50,000 files through the runner and
+            bare, each COOL on a fresh storage: wall time, the poll of the running job, the
+            runner's and AzCopy's memory, the first get_summary against `jobs show`
+            (bench/scale.py).
 
 Every figure is printed with its ratio against the named baseline and written to
 <results>/summary.json and <results>/summary.md.
@@ -36,54 +40,17 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
 import uuid
 
-PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "soak", "production"]
+from common import RUNNER_FLAGS, kv_lines, log, median, message_times
+import scale
+
+PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "soak", "production",
+         "scale"]
 HERE = os.path.dirname(os.path.abspath(__file__))
-RUNNER_FLAGS = ["--log-level=INFO", "--output-type=json", "--skip-version-check"]
-
-
-def log(msg):
-    print(f"[bench.py] {msg}", file=sys.stderr, flush=True)
-
-
-def message_times(path, types):
-    """TimeStamp (seconds since the epoch) of the first message of each of @types in a JSON
-    output of AzCopy."""
-    found = {}
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            t = msg.get("MessageType") if isinstance(msg, dict) else None
-            if t in types and t not in found:
-                stamp = msg.get("TimeStamp", "").rstrip("Z")
-                whole, _, frac = stamp.partition(".")
-                found[t] = (datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S")
-                            .replace(tzinfo=datetime.timezone.utc).timestamp()
-                            + float("0." + (frac or "0")))
-    return found
-
-
-def median(values):
-    return statistics.median(values) if values else float("nan")
-
-
-def kv_lines(text):
-    """key=value lines (and `a=1 b=2` lines) -> dict; repeated keys keep the last value."""
-    out = {}
-    for line in text.splitlines():
-        for word in line.split():
-            if "=" in word:
-                k, v = word.split("=", 1)
-                out[k] = v
-    return out
 
 
 class Bench:
@@ -751,6 +718,9 @@ class Bench:
         if source_container:
             blob_ctl("rmcontainer", source_container)
 
+    def part_scale(self):
+        scale.Scale(self).run()
+
     # ----- report -----------------------------------------------------------------------------
 
     def report(self):
@@ -759,7 +729,8 @@ class Bench:
         rows = []
 
         def row(target, figure, baseline, ours, ratio, met):
-            rows.append((target, figure, baseline, ours, ratio, "met" if met else "MISSED"))
+            verdict = "-" if met is None else "met" if met else "MISSED"
+            rows.append((target, figure, baseline, ours, ratio, verdict))
 
         def base_poll(key):
             b = f.get(f"baseline_reimpl_poll/{key}")
@@ -876,6 +847,7 @@ class Bench:
                 "-", f"{g['cpu_percent_of_one_core']:.2f} %, {g['us_cpu_per_poll']:.0f} us CPU "
                 "per poll", f"{g['ratio_to_target']:.3f} of target",
                 g["cpu_percent_of_one_core"] <= 5)
+        scale.report_rows(f, row)
         head = ("target", "figure", "baseline", "ours", "ratio", "verdict")
         lines = [f"# azcopy-runner benchmark, {self.summary['date']}",
                  f"machine: {self.summary['machine']}; AzCopy {self.version}", "",
@@ -934,6 +906,11 @@ def main():
     p.add_argument("--file-endpoint", help="the Azure Files test server's endpoint")
     p.add_argument("--files-dir", help="the Files test server's shares on disk")
     p.add_argument("--sas-tool", help="emulators/files/sas.py")
+    p.add_argument("--storage-dir", help="the --dir of scripts/storage.sh (the scale part restarts it)")
+    p.add_argument("--storage-script", help="scripts/storage.sh")
+    p.add_argument("--scale-sizes", default="200,1000,10000,50000",
+                   help="project sizes of the scale part (files); the smallest is the poll baseline")
+    p.add_argument("--scale-pairs", type=int, default=3, help="runner/bare pairs at the largest size")
     a = p.parse_args()
     parts = [x for x in a.parts.split(",") if x]
     unknown = set(parts) - set(PARTS)
@@ -942,7 +919,7 @@ def main():
     b = Bench(a)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        if set(parts) - {"data", "production"}:  # the production part needs none of that data
+        if set(parts) - {"data", "production", "scale"}:  # these two need none of that data
             b.make_data()
         for part in PARTS[1:]:
             if part in parts:

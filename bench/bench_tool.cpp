@@ -5,7 +5,9 @@
 //   start          --src S --dst D [--from-to F] [--arg A]...   start a job, print its id
 //   wait           --job ID [--timeout-s N]                      wait for a job, print figures
 //   upload         --src S --dst D [--from-to F] [--overwrite V] [--arg A]... [--interval-ms N]
-//                                                                start, poll every N ms, summary
+//                  [--poll-every-ms M]                          start, wait (polling every N
+//                                   ms), summary; with M, a second thread polls the running
+//                                   job every M ms and times it; VmHWM along the way
 //   memory         --job ID [--first 1 [--no-log 1]]             VmHWM growth of get_summary;
 //                                   with --first, of the first get_summary of the finished job
 //                                   (its record without a summary: AzCopy's log is read too;
@@ -237,22 +239,95 @@ int cmd_wait(const Args& a) {
   return 0;
 }
 
+/// While wait() runs, a second thread polls the job every @p every, as a service's status page
+/// would, and times each poll (the runner's poll of a running job, from its own process).
+class Poller {
+ public:
+  Poller(AzCopyRunner& runner, std::string job, std::chrono::milliseconds every)
+      : runner_(runner), job_(std::move(job)), every_(every) {
+    if (every_.count() > 0) {
+      thread_ = std::thread([this] { run(); });
+    }
+  }
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+  ~Poller() { stop(); }
+
+  void stop() {
+    done_ = true;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  /// Only after stop().
+  [[nodiscard]] const std::vector<double>& poll_ms() const { return poll_ms_; }
+  [[nodiscard]] int errors() const { return errors_; }
+
+ private:
+  void run() {
+    while (!done_) {
+      for (auto slept = 0ms; slept < every_ && !done_; slept += 50ms) {
+        std::this_thread::sleep_for(50ms);
+      }
+      if (done_) {
+        return;
+      }
+      const auto t0 = Clock::now();
+      try {
+        if (runner_.poll(job_).state != azcopy_runner::AzCopyJobState::Running) {
+          continue;  // only the polls of the running job are timed
+        }
+        poll_ms_.push_back(ms_between(t0, Clock::now()));
+      } catch (const azcopy_runner::AzCopyError& e) {
+        ++errors_;
+        std::cerr << "poll " << job_ << ": " << e.what() << "\n";
+      }
+    }
+  }
+
+  AzCopyRunner& runner_;
+  std::string job_;
+  std::chrono::milliseconds every_;
+  std::atomic<bool> done_{false};
+  std::vector<double> poll_ms_;
+  int errors_ = 0;
+  std::thread thread_;
+};
+
 /// The whole-process comparison with a bare `azcopy copy`: start, poll every interval (wait()),
-/// then the summary. bench.py times this process from the outside.
+/// then the summary. bench.py times this process from the outside. With --poll-every-ms, a
+/// second thread also polls the running job and times it. The process's VmHWM after the
+/// start, at the last progress wait() reported, and after the summary says what waiting and
+/// reading the summary cost in memory.
 int cmd_upload(const Args& a) {
   AzCopyRunner runner = make_runner(a);
   const auto t0 = Clock::now();
   const AzCopyJobRef ref = runner.start_copy(a.get("src"), a.get("dst"), upload_options(a));
   const auto t1 = Clock::now();
+  const std::int64_t hwm_started = proc_status_kib("VmHWM");
+  std::int64_t hwm_waiting = hwm_started;
   int polls = 0;
   int parse_errors = 0;
+  Poller poller(runner, ref.job_id, std::chrono::milliseconds(a.num("poll-every-ms", 0)));
   const AzCopySummary s =
       wait_through(runner, ref.job_id, std::chrono::milliseconds(a.num("interval-ms", 1000)),
-                   parse_errors, [&](const AzCopyProgress&) { ++polls; });
+                   parse_errors, [&](const AzCopyProgress&) {
+                     ++polls;
+                     hwm_waiting = std::max(hwm_waiting, proc_status_kib("VmHWM"));
+                   });
   const auto t2 = Clock::now();
+  poller.stop();
+  const std::int64_t hwm_summary = proc_status_kib("VmHWM");
   std::cout << "job_id=" << ref.job_id << "\nstart_ms=" << ms_between(t0, t1)
             << "\ntotal_ms=" << ms_between(t0, t2) << "\npolls=" << polls
-            << "\nparse_errors=" << parse_errors << "\n";
+            << "\nparse_errors=" << parse_errors << "\nhwm_started_kib=" << hwm_started
+            << "\nhwm_waiting_kib=" << hwm_waiting << "\nhwm_summary_kib=" << hwm_summary << "\n";
+  if (!poller.poll_ms().empty()) {
+    std::vector<double> times = poller.poll_ms();
+    std::cout << "running_polls=" << times.size() << "\nrunning_poll_ms_median=" << median(times)
+              << "\nrunning_poll_ms_max=" << *std::max_element(times.begin(), times.end())
+              << "\nrunning_poll_errors=" << poller.errors() << "\n";
+  }
   // Where the time goes: AzCopy's own Init and EndOfJob against this process's clock.
   const fs::path out = fs::path(ref.log_dir) / "stdout.log";
   if (const auto init = first_timestamp(out, "Init")) {

@@ -13,7 +13,8 @@
 #   4. stops the storage and every AzCopy it started.
 #
 # Usage: scripts/bench.sh [--parts LIST] [--quick] [--no-setup] [--no-build] [--no-netns]
-#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,soak,production
+#   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,soak,production,
+#                 scale
 #                 (default: all; the data is always made or reused)
 #   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
 #                 a smoke run, not figures to quote
@@ -29,7 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AZCOPY_RUNNER_ROOT"
 
 orig_args=("$@")
-parts="gbench,baseline,memory,start,upload,cpu,soak,production"
+parts="gbench,baseline,memory,start,upload,cpu,soak,production,scale"
 quick=0
 setup=1
 build=1
@@ -104,7 +105,8 @@ endpoint() { sed -n "s/^$1=//p" "$storage/endpoints.env"; }
 
 extra=()
 if [[ "$quick" -eq 1 ]]; then
-  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20 --production-pairs 3 --soak-fake-jobs 1000 --soak-jobs 100)
+  extra=(--pairs 7 --upload-pairs 3 --start-runs 3 --cpu-seconds 20 --production-pairs 3 --soak-fake-jobs 1000 --soak-jobs 100
+    --scale-sizes "200,1000,5000" --scale-pairs 1)
 fi
 log "results in $results"
 python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \
@@ -114,6 +116,7 @@ python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \
   --file-endpoint "$(endpoint AZCOPY_RUNNER_TEST_FILE_ENDPOINT)" \
   --files-dir "$(endpoint AZCOPY_RUNNER_TEST_FILES_DIR)" \
   --sas-tool "$AZCOPY_RUNNER_ROOT/emulators/files/sas.py" \
+  --storage-dir "$storage" --storage-script "$AZCOPY_RUNNER_ROOT/scripts/storage.sh" \
   --ctl "$AZURITE_CTL" \
   --tool "$build_dir/bench/azcopy_runner_bench_tool" \
   --gbench "$build_dir/bench/azcopy_runner_bench" \

@@ -1,0 +1,336 @@
+"""The scale part of the benchmark: COOL and RESTORE of generated projects of up to 50,000 files
+through the runner, against the bare `azcopy copy`, on the local storage of scripts/storage.sh.
+
+For each size (200, 1,000, 10,000 and 50,000 files by default, --scale-sizes):
+  - a COOL by the bare `azcopy copy` (AzCopy's own peak memory sampled from /proc: VmHWM, and
+    the peaks of RssAnon and RssFile apart) and the same COOL through the runner (bench tool
+    `upload`: wait() as a service would, a second thread polling the running job every 500 ms
+    and timing it, the tool's VmHWM after the start, while waiting and after the summary);
+  - the first get_summary() of the finished job in a fresh process (bench tool `memory
+    --first 1`) against the bare `azcopy jobs show` of it.
+At the largest size, --scale-pairs pairs of COOLs (runner and bare, the first of a pair
+alternating) and of RESTOREs into fresh empty shares, and one bare COOL with AzCopy's memory
+settings set (AZCOPY_CONCURRENCY_VALUE, AZCOPY_BUFFER_GB) to see whether they bound it.
+
+Every COOL starts on a fresh storage (scripts/storage.sh restarted: Azurite keeps blobs in
+memory, and a second COOL into a fuller Azurite is slower whichever side runs it). The RESTOREs
+read one filled container and write new shares, so they share one storage.
+"""
+import os
+import random
+import re
+import shutil
+import subprocess
+import threading
+import sys
+import time
+import uuid
+
+from common import RUNNER_FLAGS, kv_lines, log, median, message_times
+
+FILES_PER_FOLDER = 250
+BIG_FILES = 4            # in every project, of BIG_SIZE bytes: "a few of several MiB"
+BIG_SIZE = 8 << 20
+POLL_EVERY_MS = 500      # the second thread's polls of the running job
+JOBS_SHOW_RUNS = 5
+JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SETTINGS = {"AZCOPY_CONCURRENCY_VALUE": "16", "AZCOPY_BUFFER_GB": "0.25"}
+
+
+def project_layout(files):
+    """(relative path, size) of a project of FILES files: folders run<r>/d<d> of 250 files,
+    sizes 512 B to 8 KiB, and BIG_FILES files of BIG_SIZE among them."""
+    rnd = random.Random(files)
+    big = {k * (files // BIG_FILES) for k in range(BIG_FILES)} if files >= BIG_FILES else set()
+    layout = []
+    for i in range(files):
+        folder = i // FILES_PER_FOLDER
+        size = BIG_SIZE if i in big else rnd.randint(512, 8192)
+        layout.append((f"run{folder // 10:02d}/d{folder % 10}/f{i:05d}.dat", size))
+    return layout
+
+
+class ProcessMemory:
+    """Samples a process's VmHWM, RssAnon and RssFile every 100 ms; keeps the peaks (KiB)."""
+
+    def __init__(self, pid):
+        self.pid, self.peaks, self._stop = pid, {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}, False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self):
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="utf-8") as f:
+                for line in f:
+                    key, _, rest = line.partition(":")
+                    if key in self.peaks:
+                        self.peaks[key] = max(self.peaks[key], int(rest.split()[0]))
+        except (OSError, ValueError, IndexError):
+            pass
+
+    def _run(self):
+        while not self._stop:
+            self._sample()
+            time.sleep(0.1)
+
+    def stop(self):
+        self._stop = True
+        self._thread.join()
+        return dict(self.peaks)
+
+
+class Scale:
+    def __init__(self, bench):
+        self.b, self.a = bench, bench.a
+        self.cache = os.path.join(bench.data, "scale")
+
+    # ----- storage and data -------------------------------------------------------------------
+
+    def restart_storage(self):
+        script, directory = self.a.storage_script, self.a.storage_dir
+        subprocess.run(["bash", script, "stop", "--dir", directory], check=True,
+                       capture_output=True)
+        subprocess.run(["bash", script, "start", "--dir", directory], check=True,
+                       capture_output=True)
+        with open(os.path.join(directory, "endpoints.env"), encoding="utf-8") as f:
+            env = kv_lines(f.read())
+        self.a.blob_endpoint = env["AZCOPY_RUNNER_TEST_BLOB_ENDPOINT"]
+        self.a.file_endpoint = env["AZCOPY_RUNNER_TEST_FILE_ENDPOINT"]
+        self.a.endpoint = env["AZCOPY_RUNNER_TEST_AZURITE_ENDPOINT"]
+
+    def project(self, files):
+        """The share `scale-<files>` holding the project: made once in the cache, linked into
+        the Files server's folder."""
+        cached = os.path.join(self.cache, str(files))
+        stamp = cached + ".complete"
+        layout = project_layout(files)
+        if not os.path.exists(stamp):
+            shutil.rmtree(cached, ignore_errors=True)
+            log(f"scale: making a project of {files} files")
+            for rel, size in layout:
+                path = os.path.join(cached, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(os.urandom(size))
+            open(stamp, "w", encoding="utf-8").close()
+        share = f"scale-{files}"
+        root = os.path.join(self.a.files_dir, share, "project")
+        if not os.path.isdir(root):
+            for rel, _ in layout:
+                os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+                os.link(os.path.join(cached, rel), os.path.join(root, rel))
+        return share, sum(size for _, size in layout)
+
+    def container(self):
+        name = f"scale-{uuid.uuid4().hex[:12]}"
+        subprocess.run([sys.executable, self.a.ctl, "--endpoint", self.a.blob_endpoint,
+                        "mkcontainer", name], capture_output=True, text=True, check=True)
+        return name
+
+    def forget_job(self, job):
+        """A measured job's plan, logs and record go: 50,000-file plans add up."""
+        for folder in (os.path.join(self.b.scratch, "work"), os.path.join(self.b.scratch, "logs")):
+            for entry in os.listdir(folder):
+                if entry.startswith(job):
+                    path = os.path.join(folder, entry)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+    # ----- one run of each side ---------------------------------------------------------------
+
+    def bare(self, src, dst, from_to, overwrite, env_extra=None):
+        out = os.path.join(self.b.scratch, "scale-bare-stdout.json")
+        cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", f"--overwrite={overwrite}",
+               f"--from-to={from_to}", *RUNNER_FLAGS]
+        env = self.b.azcopy_env(scratch=True)
+        env.update(env_extra or {})
+        with open(out, "wb") as stdout:
+            wall0 = time.time()
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=stdout,
+                                 stderr=subprocess.DEVNULL, env=env)
+            memory = ProcessMemory(p.pid)
+            code = p.wait()
+            peaks = memory.stop()
+            p.stdin.close()
+        stamps = message_times(out, ("EndOfJob",))
+        if code != 0 or "EndOfJob" not in stamps:
+            raise RuntimeError(f"bare azcopy copy --from-to={from_to} exited {code}")
+        with open(out, encoding="utf-8", errors="replace") as f:
+            job = JOB_ID.search(f.read(4096))
+        if job:
+            self.forget_job(job.group(0))
+        return {"to_end_of_job_s": stamps["EndOfJob"] - wall0, "azcopy_hwm_kib": peaks["VmHWM"],
+                "azcopy_anon_peak_kib": peaks["RssAnon"], "azcopy_file_peak_kib": peaks["RssFile"]}
+
+    def runner(self, src, dst, from_to, overwrite, files):
+        t0 = time.monotonic()
+        out = kv_lines(self.b.tool("upload", "--src", src, "--dst", dst, "--from-to", from_to,
+                                   "--overwrite", overwrite, "--interval-ms", "1000",
+                                   "--poll-every-ms", str(POLL_EVERY_MS), scratch=True))
+        seconds = time.monotonic() - t0
+        if out.get("state") != "SUCCEEDED" or out.get("files_transferred") != str(files):
+            raise RuntimeError(f"runner {from_to} of {files} files: {out}")
+        started = int(out["hwm_started_kib"])
+        return {"seconds": seconds, "job_id": out["job_id"],
+                "poll_ms_median": float(out.get("running_poll_ms_median", "nan")),
+                "polls_timed": int(out.get("running_polls", "0")),
+                "wait_growth_kib": int(out["hwm_waiting_kib"]) - started,
+                "summary_growth_kib": int(out["hwm_summary_kib"]) - started}
+
+    def summary_costs(self, job):
+        """The first get_summary() of JOB in a fresh process, and the bare `jobs show` of it."""
+        first = kv_lines(self.b.tool("memory", "--job", job, "--first", "1", scratch=True))
+        bare = []
+        for _ in range(JOBS_SHOW_RUNS):
+            t0 = time.monotonic()
+            subprocess.run([self.a.azcopy, "jobs", "show", job, "--output-type=json"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=self.b.azcopy_env(scratch=True),
+                           check=True)
+            bare.append((time.monotonic() - t0) * 1000)
+        return {"first_get_summary_ms": float(first["get_summary_ms"]),
+                "first_get_summary_growth_kib": int(first["hwm_growth_kib"]),
+                "jobs_show_ms_median": median(bare)}
+
+    def cool(self, files, side):
+        """One COOL of the project of FILES files on a fresh storage, by SIDE."""
+        self.restart_storage()
+        share, _ = self.project(files)
+        token = self.b.sas(600)
+        src = f"{self.a.file_endpoint}/{share}/project/*?{token}"
+        dst = f"{self.a.blob_endpoint}/{self.container()}/project?{token}"
+        if side == "bare":
+            return self.bare(src, dst, "FileBlob", "true")
+        result = self.runner(src, dst, "FileBlob", "true", files)
+        result.update(self.summary_costs(result["job_id"]))
+        self.forget_job(result["job_id"])
+        return result
+
+    def pairs(self, count, run_runner, run_bare, label):
+        runner, bare = [], []
+        for i in range(count):
+            for side in (("runner", "bare") if i % 2 == 0 else ("bare", "runner")):
+                (runner if side == "runner" else bare).append(
+                    run_runner() if side == "runner" else run_bare())
+            log(f"scale: {label} pair {i + 1}: runner {runner[-1]['seconds']:.1f} s, bare to "
+                f"EndOfJob {bare[-1]['to_end_of_job_s']:.1f} s")
+        return runner, bare
+
+    # ----- the part ---------------------------------------------------------------------------
+
+    def run(self):
+        if not (self.a.storage_dir and self.a.storage_script and self.a.files_dir):
+            log("scale: no --storage-dir/--storage-script/--files-dir: skipped")
+            return
+        sizes = sorted(int(x) for x in self.a.scale_sizes.split(","))
+        for files in sizes:
+            count = self.a.scale_pairs if files == sizes[-1] else 1
+            runner, bare = self.pairs(count, lambda f=files: self.cool(f, "runner"),
+                                      lambda f=files: self.cool(f, "bare"), f"COOL {files}")
+            self.b.record(f"scale/cool/{files}", files=files, pairs=count,
+                          runner_s=[r["seconds"] for r in runner],
+                          bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
+                          ratio=median([r["seconds"] for r in runner])
+                          / median([r["to_end_of_job_s"] for r in bare]),
+                          poll_ms_median=median([r["poll_ms_median"] for r in runner]),
+                          polls_timed=sum(r["polls_timed"] for r in runner),
+                          wait_growth_kib_max=max(r["wait_growth_kib"] for r in runner),
+                          summary_growth_kib_max=max(r["summary_growth_kib"] for r in runner),
+                          first_get_summary_ms=median([r["first_get_summary_ms"] for r in runner]),
+                          first_get_summary_growth_kib=max(
+                              r["first_get_summary_growth_kib"] for r in runner),
+                          jobs_show_ms=median([r["jobs_show_ms_median"] for r in runner]),
+                          azcopy_hwm_kib=max(r["azcopy_hwm_kib"] for r in bare),
+                          azcopy_anon_peak_kib=max(r["azcopy_anon_peak_kib"] for r in bare),
+                          azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare))
+        largest = sizes[-1]
+        self.restore_pairs(largest)
+        self.restart_storage()
+        share, _ = self.project(largest)
+        token = self.b.sas(600)
+        bounded = self.bare(f"{self.a.file_endpoint}/{share}/project/*?{token}",
+                            f"{self.a.blob_endpoint}/{self.container()}/project?{token}",
+                            "FileBlob", "true", SETTINGS)
+        self.b.record(f"scale/cool_with_settings/{largest}", files=largest, settings=SETTINGS,
+                      **bounded)
+
+    def restore_pairs(self, files):
+        """RESTOREs of the project from one filled container into fresh empty shares."""
+        self.restart_storage()
+        share, _ = self.project(files)
+        token = self.b.sas(600)
+        source = self.container()
+        self.bare(f"{self.a.file_endpoint}/{share}/project/*?{token}",
+                  f"{self.a.blob_endpoint}/{source}/project?{token}", "FileBlob", "true")
+
+        def restore(side):
+            target = f"restore-{uuid.uuid4().hex[:12]}"
+            os.makedirs(os.path.join(self.a.files_dir, target))
+            src = f"{self.a.blob_endpoint}/{source}/project?{token}"
+            dst = f"{self.a.file_endpoint}/{target}?{token}"
+            try:
+                if side == "bare":
+                    return self.bare(src, dst, "BlobFile", "ifSourceNewer")
+                result = self.runner(src, dst, "BlobFile", "ifSourceNewer", files)
+                self.forget_job(result["job_id"])
+                return result
+            finally:
+                shutil.rmtree(os.path.join(self.a.files_dir, target), ignore_errors=True)
+
+        runner, bare = self.pairs(self.a.scale_pairs, lambda: restore("runner"),
+                                  lambda: restore("bare"), f"RESTORE {files}")
+        self.b.record(f"scale/restore/{files}", files=files, pairs=self.a.scale_pairs,
+                      runner_s=[r["seconds"] for r in runner],
+                      bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
+                      ratio=median([r["seconds"] for r in runner])
+                      / median([r["to_end_of_job_s"] for r in bare]),
+                      wait_growth_kib_max=max(r["wait_growth_kib"] for r in runner),
+                      summary_growth_kib_max=max(r["summary_growth_kib"] for r in runner),
+                      azcopy_hwm_kib=max(r["azcopy_hwm_kib"] for r in bare),
+                      azcopy_anon_peak_kib=max(r["azcopy_anon_peak_kib"] for r in bare),
+                      azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare))
+
+
+def report_rows(figures, row):
+    """The scale rows of summary.md: ROW(target, figure, baseline, ours, ratio, met), met None
+    for a figure reported without a target."""
+    cools = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in figures.items()
+                   if k.startswith("scale/cool/"))
+    if not cools:
+        return
+    smallest, largest = cools[0][1], cools[-1][1]
+    for direction in ("cool", "restore"):
+        g = figures.get(f"scale/{direction}/{largest['files']}")
+        if g:
+            row("scale: a job through the runner <= 1.02 x the bare copy to its EndOfJob",
+                f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs",
+                f"bare {median(g['bare_to_end_of_job_s']):.1f} s",
+                f"{median(g['runner_s']):.1f} s", f"{g['ratio']:.3f}", g["ratio"] <= 1.02)
+    for files, g in cools[1:]:
+        ratio = g["poll_ms_median"] / smallest["poll_ms_median"]
+        row(f"scale: poll of the running COOL <= 2 x that of the {smallest['files']}-file COOL",
+            f"{files} files, {g['polls_timed']} polls",
+            f"{smallest['poll_ms_median']:.2f} ms", f"{g['poll_ms_median']:.2f} ms",
+            f"{ratio:.2f}", ratio <= 2.0)
+    for files, g in cools:
+        growth = max(g["wait_growth_kib_max"], g["summary_growth_kib_max"])
+        row("scale: the runner's memory growth, waiting and reading the summary: <= 16 MiB",
+            f"COOL, {files} files", "16 MiB", f"waiting {g['wait_growth_kib_max'] / 1024:.1f} "
+            f"MiB, with the summary {g['summary_growth_kib_max'] / 1024:.1f} MiB",
+            f"{growth / 16384:.3f} of target", growth <= 16384)
+    for files, g in cools:
+        row("scale: first get_summary of the finished job (how it grows)", f"{files} files",
+            f"bare jobs show {g['jobs_show_ms']:.0f} ms",
+            f"{g['first_get_summary_ms']:.0f} ms, {g['first_get_summary_growth_kib'] / 1024:.1f} "
+            "MiB", f"{g['first_get_summary_ms'] / g['jobs_show_ms']:.2f}", None)
+    for files, g in cools:
+        row("scale: AzCopy's own peak memory (to size a container)", f"COOL, {files} files",
+            "-", f"VmHWM {g['azcopy_hwm_kib'] / 1024:.0f} MiB (anon {g['azcopy_anon_peak_kib'] / 1024:.0f}"
+            f", file {g['azcopy_file_peak_kib'] / 1024:.0f})", "-", None)
+    for key, g in figures.items():
+        if key.startswith("scale/cool_with_settings/"):
+            row("scale: AzCopy's peak memory with its settings", f"COOL, {g['files']} files, "
+                + ", ".join(f"{k}={v}" for k, v in g["settings"].items()),
+                f"VmHWM {largest['azcopy_hwm_kib'] / 1024:.0f} MiB without",
+                f"VmHWM {g['azcopy_hwm_kib'] / 1024:.0f} MiB (anon "
+                f"{g['azcopy_anon_peak_kib'] / 1024:.0f}, file {g['azcopy_file_peak_kib'] / 1024:.0f})",
+                f"{g['azcopy_hwm_kib'] / largest['azcopy_hwm_kib']:.2f}", None)
