@@ -18,6 +18,9 @@
 #                 (default: all; the data is always made or reused)
 #   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
 #                 a smoke run, not figures to quote
+#   --scale-sizes LIST, --scale-pairs N
+#                 the scale part's project sizes (default 200,1000,10000,50000; the smallest is
+#                 the poll baseline) and its pairs at the largest size (default 3)
 #   --no-setup    don't run scripts/setup.sh
 #   --no-build    don't configure and build (use build/bench as it is)
 #   --no-netns    run on the host's network (also AZCOPY_RUNNER_BENCH_NETNS=0)
@@ -31,6 +34,7 @@ cd "$AZCOPY_RUNNER_ROOT"
 
 orig_args=("$@")
 parts="gbench,baseline,memory,start,upload,cpu,soak,production,scale"
+scale=()
 quick=0
 setup=1
 build=1
@@ -44,6 +48,11 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --parts=*) parts="${1#--parts=}" ;;
+    --scale-sizes | --scale-pairs)
+      [[ $# -ge 2 ]] || die "$1 needs a value"
+      scale+=("$1" "$2")
+      shift
+      ;;
     --quick) quick=1 ;;
     --no-setup) setup=0 ;;
     --no-build) build=0 ;;
@@ -123,4 +132,4 @@ python3 "$AZCOPY_RUNNER_ROOT/bench/bench.py" \
   --data-dir "$AZCOPY_RUNNER_ROOT/build/bench-data" \
   --results "$results" \
   --parts "data,$parts" \
-  "${extra[@]}"
+  "${extra[@]}" "${scale[@]}"
