@@ -14,8 +14,7 @@
 #
 # Usage: scripts/bench.sh [--parts LIST] [--quick] [--no-setup] [--no-build] [--no-netns]
 #   --parts LIST  comma-separated subset of: gbench,baseline,memory,start,upload,cpu,soak,production,
-#                 scale
-#                 (default: all; the data is always made or reused)
+#                 scale (default: all but scale; the data is always made or reused)
 #   --quick       fewer repetitions (7 jobs-show pairs, 3 upload pairs, 3 start runs, CPU 20 s):
 #                 a smoke run, not figures to quote
 #   --scale-sizes LIST, --scale-pairs N
@@ -33,7 +32,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$AZCOPY_RUNNER_ROOT"
 
 orig_args=("$@")
-parts="gbench,baseline,memory,start,upload,cpu,soak,production,scale"
+# scale is asked for by name: at 50,000 files it runs for hours on the local storage
+# (docs/PERFORMANCE.md, "Scale").
+parts="gbench,baseline,memory,start,upload,cpu,soak,production"
 scale=()
 quick=0
 setup=1
