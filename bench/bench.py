@@ -45,7 +45,7 @@ import sys
 import time
 import uuid
 
-from common import RUNNER_FLAGS, kv_lines, log, median, message_times
+from common import JOB_ID, RUNNER_FLAGS, ProcessMemory, kv_lines, log, median, message_times
 import scale
 
 PARTS = ["data", "gbench", "baseline", "memory", "start", "upload", "cpu", "soak", "production",
@@ -615,23 +615,32 @@ class Bench:
                                str(minutes)], capture_output=True, text=True,
                               check=True).stdout.strip()
 
-    def bare_copy_to_end_of_job(self, src, dst, from_to, overwrite):
-        """A bare `azcopy copy`: seconds from its spawn to its EndOfJob line, and to its exit."""
-        outfile = os.path.join(self.scratch, "bare-production-stdout.json")
+    def bare_copy_to_end_of_job(self, src, dst, from_to, overwrite, env_extra=None):
+        """A bare `azcopy copy` with the runner's flags (ENV_EXTRA added to its environment):
+        seconds from its spawn to its EndOfJob line and to its exit, its job id, and its peak
+        memory (VmHWM, RssAnon, RssFile in KiB, sampled every 100 ms)."""
+        outfile = os.path.join(self.scratch, "bare-stdout.json")
         cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", f"--overwrite={overwrite}",
                f"--from-to={from_to}", *RUNNER_FLAGS]
+        env = self.azcopy_env(scratch=True)
+        env.update(env_extra or {})
         with open(outfile, "wb") as out:
             wall0 = time.time()
             t0 = time.monotonic()
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out,
-                                 stderr=subprocess.DEVNULL, env=self.azcopy_env(scratch=True))
+                                 stderr=subprocess.DEVNULL, env=env)
+            memory = ProcessMemory(p.pid)
             rc = p.wait()
             exit_s = time.monotonic() - t0
+            peaks = memory.stop()
             p.stdin.close()
         stamps = message_times(outfile, ("EndOfJob",))
         if rc != 0 or "EndOfJob" not in stamps:
             raise RuntimeError(f"bare azcopy copy --from-to={from_to} exited {rc}")
-        return stamps["EndOfJob"] - wall0, exit_s
+        with open(outfile, encoding="utf-8", errors="replace") as f:
+            job = JOB_ID.search(f.read(4096))
+        return {"to_end_of_job_s": stamps["EndOfJob"] - wall0, "exit_s": exit_s,
+                "job_id": job.group(0) if job else None, "azcopy_peaks_kib": peaks}
 
     def runner_copy(self, src, dst, from_to, expect_files, overwrite="true"):
         """The same job through the runner (bench tool `upload`): seconds from the spawn of
@@ -686,10 +695,10 @@ class Bench:
 
                 def run_bare():
                     src, dst, overwrite, done = target()
-                    b, e = self.bare_copy_to_end_of_job(src, dst, direction, overwrite)
+                    run = self.bare_copy_to_end_of_job(src, dst, direction, overwrite)
                     done()
-                    bare_s.append(b)
-                    bare_exit_s.append(e)
+                    bare_s.append(run["to_end_of_job_s"])
+                    bare_exit_s.append(run["exit_s"])
                 if i % 2 == 0:
                     run_runner()
                     run_bare()

@@ -20,22 +20,19 @@ read one filled container and write new shares, so they share one storage.
 """
 import os
 import random
-import re
 import shutil
 import subprocess
-import threading
 import sys
 import time
 import uuid
 
-from common import RUNNER_FLAGS, kv_lines, log, median, message_times
+from common import kv_lines, log, median
 
 FILES_PER_FOLDER = 250
 BIG_FILES = 4            # in every project, of BIG_SIZE bytes: "a few of several MiB"
 BIG_SIZE = 8 << 20
 POLL_EVERY_MS = 500      # the second thread's polls of the running job
 JOBS_SHOW_RUNS = 5
-JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SETTINGS = {"AZCOPY_CONCURRENCY_VALUE": "16", "AZCOPY_BUFFER_GB": "0.25"}
 
 
@@ -50,35 +47,6 @@ def project_layout(files):
         size = BIG_SIZE if i in big else rnd.randint(512, 8192)
         layout.append((f"run{folder // 10:02d}/d{folder % 10}/f{i:05d}.dat", size))
     return layout
-
-
-class ProcessMemory:
-    """Samples a process's VmHWM, RssAnon and RssFile every 100 ms; keeps the peaks (KiB)."""
-
-    def __init__(self, pid):
-        self.pid, self.peaks, self._stop = pid, {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}, False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _sample(self):
-        try:
-            with open(f"/proc/{self.pid}/status", encoding="utf-8") as f:
-                for line in f:
-                    key, _, rest = line.partition(":")
-                    if key in self.peaks:
-                        self.peaks[key] = max(self.peaks[key], int(rest.split()[0]))
-        except (OSError, ValueError, IndexError):
-            pass
-
-    def _run(self):
-        while not self._stop:
-            self._sample()
-            time.sleep(0.1)
-
-    def stop(self):
-        self._stop = True
-        self._thread.join()
-        return dict(self.peaks)
 
 
 class Scale:
@@ -140,27 +108,11 @@ class Scale:
     # ----- one run of each side ---------------------------------------------------------------
 
     def bare(self, src, dst, from_to, overwrite, env_extra=None):
-        out = os.path.join(self.b.scratch, "scale-bare-stdout.json")
-        cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", f"--overwrite={overwrite}",
-               f"--from-to={from_to}", *RUNNER_FLAGS]
-        env = self.b.azcopy_env(scratch=True)
-        env.update(env_extra or {})
-        with open(out, "wb") as stdout:
-            wall0 = time.time()
-            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=stdout,
-                                 stderr=subprocess.DEVNULL, env=env)
-            memory = ProcessMemory(p.pid)
-            code = p.wait()
-            peaks = memory.stop()
-            p.stdin.close()
-        stamps = message_times(out, ("EndOfJob",))
-        if code != 0 or "EndOfJob" not in stamps:
-            raise RuntimeError(f"bare azcopy copy --from-to={from_to} exited {code}")
-        with open(out, encoding="utf-8", errors="replace") as f:
-            job = JOB_ID.search(f.read(4096))
-        if job:
-            self.forget_job(job.group(0))
-        return {"to_end_of_job_s": stamps["EndOfJob"] - wall0, "azcopy_hwm_kib": peaks["VmHWM"],
+        run = self.b.bare_copy_to_end_of_job(src, dst, from_to, overwrite, env_extra)
+        if run["job_id"]:
+            self.forget_job(run["job_id"])
+        peaks = run["azcopy_peaks_kib"]
+        return {"to_end_of_job_s": run["to_end_of_job_s"], "azcopy_hwm_kib": peaks["VmHWM"],
                 "azcopy_anon_peak_kib": peaks["RssAnon"], "azcopy_file_peak_kib": peaks["RssFile"]}
 
     def runner(self, src, dst, from_to, overwrite, files):
