@@ -56,7 +56,7 @@ cpp_files() {
     return 0
   fi
   local dirs=() d
-  for d in include src tools tests examples bench fuzz; do
+  for d in include src tools tests examples bench fuzz python; do
     [[ -d "$d" ]] && dirs+=("$d")
   done
   [[ ${#dirs[@]} -gt 0 ]] || return 0
@@ -136,7 +136,7 @@ if [[ "$do_shell" -eq 1 ]]; then
   else
     note shellcheck "FAILED (not installed: run scripts/setup.sh)"
   fi
-  mapfile -t pys < <(find scripts tests tools bench emulators -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
+  mapfile -t pys < <(find scripts tests tools bench emulators examples python -name '*.py' -not -path 'tests/data/*' 2>/dev/null | LC_ALL=C sort)
   if [[ ${#pys[@]} -eq 0 ]]; then
     note python "ok (no files)"
   elif python3 - "${pys[@]}" <<'EOF'; then

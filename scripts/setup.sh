@@ -36,6 +36,7 @@ APT_PACKAGES=(
   libsecret-1-0 # AzCopy links libsecret-1.so.0
   clang clang-tidy clang-format libclang-rt-14-dev # sanitizers, libFuzzer, linters
   shellcheck
+  pybind11-dev python3-dev python3-pytest # the Python module and its tests
   python3 iproute2 util-linux procps curl ca-certificates
 )
 

@@ -4,9 +4,10 @@
 #   1. scripts/setup.sh (Debian packages, Azurite, AzCopy 10.32.2 and 10.18.1; quick when done);
 #   2. for each build: configure + build (-j2), then its tests with ctest:
 #        default  preset, RelWithDebInfo     all tests (labels unit, integration, threads,
-#                                                    concurrency)
-#        release  plain -DCMAKE_BUILD_TYPE=Release (-O3, no preset), warnings as errors:
-#                 the unit tests, with the package tests (installed and vendored consumers)
+#                                                    concurrency, python), with the Python module
+#        release  plain -DCMAKE_BUILD_TYPE=Release (-O3, no preset), warnings as errors, the
+#                 Python module built: the unit tests, with the package tests (installed and
+#                 vendored consumers)
 #        clang    the same Release tree built with clang, everything (its tests are not run)
 #        asan     preset, AddressSanitizer + UBSan   all tests
 #        tsan     preset, ThreadSanitizer            the tests that start threads: labels
@@ -243,8 +244,13 @@ allowed_skips() {
   esac
 }
 
+# The Python module (python/) is built in the default and release trees, for Debian's python3
+# (whose pytest scripts/setup.sh installs), and tested in the default one.
+python_args=(-DAZCOPY_RUNNER_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3)
+
 run_preset() {
   cfg_cmd=(cmake --preset "$1")
+  [[ "$1" != default ]] || cfg_cmd+=("${python_args[@]}")
   build_cmd=(cmake --build --preset "$1" -j "$jobs")
   test_cmd=(ctest --preset "$1" -j "$jobs")
   run_stage "$1"
@@ -256,7 +262,7 @@ run_preset() {
 run_release() {
   local dir="$AZCOPY_RUNNER_ROOT/build/release"
   cfg_cmd=(cmake -S "$AZCOPY_RUNNER_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
-    -DAZCOPY_RUNNER_WERROR=ON)
+    -DAZCOPY_RUNNER_WERROR=ON "${python_args[@]}")
   build_cmd=(cmake --build "$dir" -j "$jobs")
   test_cmd=(ctest --test-dir "$dir" -L unit -j "$jobs" --output-on-failure --no-tests=error
     --timeout 900)

@@ -127,6 +127,17 @@ class Structure(unittest.TestCase):
         self.assertEqual(found, [], f"messages added outside {home}, past its bound")
         self.assertTrue(grows.search((SRC / home).read_text(encoding="utf-8")), "the pattern finds nothing")
 
+    def test_the_python_module_uses_only_the_public_api(self):
+        python_src = ROOT / "python" / "src"
+        files = sorted(python_src.glob("*.[ch]pp"))
+        self.assertTrue(files, "no source in python/src")
+        own = {p.name for p in files}
+        for path in files:
+            for included in INCLUDE.findall(path.read_text(encoding="utf-8")):
+                self.assertTrue(included.startswith("azcopy_runner/") or included in own,
+                                f"{path.relative_to(ROOT)} includes {included}: the module sees "
+                                "only the public headers")
+
 
 if __name__ == "__main__":
     unittest.main()
