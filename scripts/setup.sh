@@ -7,17 +7,23 @@
 # Work already done is skipped (installed packages, binaries that report the pinned version), so a
 # second run takes about a second.
 #
-# Usage: scripts/setup.sh [--no-apt]
-#   --no-apt   skip the Debian packages (only check and report the missing ones)
+# Usage: scripts/setup.sh [--no-apt] [--with-sql]
+#   --no-apt     skip the Debian packages (only check and report the missing ones)
+#   --with-sql   also install MariaDB (Debian's mariadb-server), the SQL metadata store of
+#                `scripts/storage.sh start --metadata sql` (the benchmark's scale part). Not by
+#                default: the tests don't need it. No system-wide MariaDB service is left
+#                running or enabled: storage.sh starts a private server of its own.
 set -euo pipefail
 
 # shellcheck source=SCRIPTDIR/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 with_apt=1
+with_sql=0
 for arg in "$@"; do
   case "$arg" in
     --no-apt) with_apt=0 ;;
+    --with-sql) with_sql=1 ;;
     -h | --help)
       print_usage "$AZCOPY_RUNNER_ROOT/scripts/setup.sh"
       exit 0
@@ -80,6 +86,69 @@ apt_install() {
   run_root apt-get update -qq
   run_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   log "apt: done"
+}
+
+# The SQL metadata store of Azurite (scripts/storage.sh --metadata sql): Debian's MariaDB server.
+SQL_PACKAGES=(mariadb-server mariadb-client)
+
+sql_ready() {
+  local p status
+  for p in "${SQL_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
+    [[ "$status" == "installed" ]] || return 1
+  done
+  command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || return 1
+  command -v mariadb-install-db >/dev/null 2>&1
+}
+
+# sql_install: installs SQL_PACKAGES with no system-wide server left behind. While apt-get runs,
+# a policy-rc.d (exit 101) keeps the package's scripts from starting the service (one that is
+# already there, as in containers, is left alone); afterwards the service is disabled where
+# systemd runs, and stopped should it run all the same.
+sql_install() {
+  local policy=/usr/sbin/policy-rc.d ours=0 rc=0
+  if sql_ready; then
+    log "sql: ${SQL_PACKAGES[*]} already installed"
+    return 0
+  fi
+  if [[ "$with_apt" -eq 0 ]]; then
+    warn "sql: ${SQL_PACKAGES[*]} missing (not installed because of --no-apt)"
+    return 0
+  fi
+  log "sql: installing ${SQL_PACKAGES[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\n# scripts/setup.sh --with-sql: no service starts during its install.\nexit 101\n' |
+      run_root tee "$policy" >/dev/null
+    run_root chmod 755 "$policy"
+    ours=1
+    trap 'run_root rm -f /usr/sbin/policy-rc.d' EXIT # also when interrupted
+  fi
+  # apt-get update first when the package is unknown; else only when the install fails (a
+  # package list out of date: a version gone from the mirror), then once more.
+  if ! apt-cache show mariadb-server >/dev/null 2>&1; then
+    run_root apt-get update -qq || rc=$?
+  fi
+  if [[ "$rc" -eq 0 ]] &&
+    ! run_root apt-get install -y -qq --no-install-recommends "${SQL_PACKAGES[@]}" >/dev/null; then
+    warn "sql: apt-get install failed: apt-get update, then once more"
+    run_root apt-get update -qq || rc=$?
+    [[ "$rc" -ne 0 ]] ||
+      run_root apt-get install -y -qq --no-install-recommends "${SQL_PACKAGES[@]}" >/dev/null ||
+      rc=$?
+  fi
+  if [[ "$ours" -eq 1 ]]; then
+    run_root rm -f "$policy"
+    trap - EXIT
+  fi
+  [[ "$rc" -eq 0 ]] || die "sql: apt-get install ${SQL_PACKAGES[*]} failed"
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+    run_root systemctl disable --now mariadb.service >/dev/null 2>&1 || true
+  elif [[ -x /etc/init.d/mariadb ]] && run_root /etc/init.d/mariadb status >/dev/null 2>&1; then
+    run_root /etc/init.d/mariadb stop >/dev/null 2>&1 || true
+  fi
+  sql_ready || die "sql: mariadbd or mariadb-install-db missing after the install"
+  log "sql: done ($(mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version))"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -150,6 +219,7 @@ install_azurite() {
 
 start_s=$SECONDS
 apt_install
+[[ "$with_sql" -eq 0 ]] || sql_install
 need_cmd node npm flock
 mkdir -p "$AZCOPY_RUNNER_TOOLS_DIR"
 # One setup at a time per tools dir (the demo and the tests may be started together).
