@@ -26,9 +26,9 @@ It makes its own data against a running Azurite, then measures, each part on its
             timed from its spawn to the TimeStamp of its EndOfJob line (AzCopy exits up to a
             2-second tick later); the runner's side to the summary in the caller's hands.
   scale     COOL and RESTORE of generated projects of 200 to 50,000 files through the runner and
-            bare, each COOL on a fresh storage: wall time, the poll of the running job, the
-            runner's and AzCopy's memory, the first get_summary against `jobs show`
-            (bench/scale.py).
+            bare, each COOL on a fresh storage (Azurite with SQL metadata, in MariaDB): wall
+            time, the poll of the running job, the runner's and AzCopy's memory, the first
+            get_summary against `jobs show` (bench/scale.py).
 
 Every figure is printed with its ratio against the named baseline and written to
 <results>/summary.json and <results>/summary.md.
@@ -920,6 +920,8 @@ def main():
     p.add_argument("--scale-sizes", default="200,1000,10000,50000",
                    help="project sizes of the scale part (files); the smallest is the poll baseline")
     p.add_argument("--scale-pairs", type=int, default=3, help="runner/bare pairs at the largest size")
+    p.add_argument("--scale-metadata", choices=["sql", "memory"], default="sql",
+                   help="the --metadata of scripts/storage.sh for the scale part's storage")
     a = p.parse_args()
     parts = [x for x in a.parts.split(",") if x]
     unknown = set(parts) - set(PARTS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's benchmark command: every figure of docs/PERFORMANCE.md, against its baseline.
 #
-#   1. scripts/setup.sh (Debian packages incl. Google Benchmark, Azurite, AzCopy; quick when done);
+#   1. scripts/setup.sh (Debian packages incl. Google Benchmark, Azurite, AzCopy; quick when done;
+#      with --with-sql, MariaDB, when the scale part is asked for);
 #   2. CMake preset `bench` (Release, build/bench): azcopy_runner_bench (Google Benchmark) and
 #      azcopy_runner_bench_tool;
 #   3. in a private network namespace where the machine allows it (loopback only): the local
@@ -20,6 +21,11 @@
 #   --scale-sizes LIST, --scale-pairs N
 #                 the scale part's project sizes (default 200,1000,10000,50000; the smallest is
 #                 the poll baseline) and its pairs at the largest size (default 3)
+#   --scale-metadata sql|memory
+#                 the Azurite metadata store of the scale part's storage (default sql: its
+#                 restarts are `scripts/storage.sh start --metadata sql`, Azurite's metadata in a
+#                 private MariaDB server; Azurite's in-memory store slows down with every blob it
+#                 holds, and 50,000-file COOLs would measure Azurite, not AzCopy)
 #   --no-setup    don't run scripts/setup.sh
 #   --no-build    don't configure and build (use build/bench as it is)
 #   --no-netns    run on the host's network (also AZCOPY_RUNNER_BENCH_NETNS=0)
@@ -49,7 +55,7 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --parts=*) parts="${1#--parts=}" ;;
-    --scale-sizes | --scale-pairs)
+    --scale-sizes | --scale-pairs | --scale-metadata)
       [[ $# -ge 2 ]] || die "$1 needs a value"
       scale+=("$1" "$2")
       shift
@@ -70,10 +76,23 @@ done
 exec </dev/null
 
 build_dir="$AZCOPY_RUNNER_ROOT/build/bench"
+# The scale part's storage has SQL metadata (MariaDB) unless --scale-metadata memory.
+sql=0
+if [[ ",$parts," == *,scale,* ]]; then
+  sql=1
+  for ((i = 0; i < ${#scale[@]}; i += 2)); do
+    [[ "${scale[i]}" != "--scale-metadata" ]] || [[ "${scale[i + 1]}" == "sql" ]] || sql=0
+  done
+fi
 if [[ "$in_netns" -eq 0 ]]; then
   if [[ "$setup" -eq 1 ]]; then
     log "setup"
-    bash "$AZCOPY_RUNNER_ROOT/scripts/setup.sh" >/dev/null
+    with_sql=()
+    [[ "$sql" -eq 0 ]] || with_sql=(--with-sql)
+    bash "$AZCOPY_RUNNER_ROOT/scripts/setup.sh" "${with_sql[@]}" >/dev/null
+  fi
+  if [[ "$sql" -eq 1 ]] && ! command -v mariadb-install-db >/dev/null 2>&1; then
+    die "the scale part needs MariaDB: run scripts/setup.sh --with-sql (or bench.sh without --no-setup)"
   fi
   if [[ "$build" -eq 1 ]]; then
     need_cmd cmake ninja
