@@ -1,6 +1,7 @@
 """Type stubs of the azcopy_runner module (pybind11 binding of the C++ library azcopy-runner)."""
 
 import datetime
+import logging
 from typing import Any, Callable, Dict, FrozenSet, List, Literal, Optional, Tuple, Union
 
 __version__: str
@@ -140,6 +141,7 @@ class AzCopyRunner:
         min_sas_validity: Optional[Seconds] = None,
         poll_from_output: Optional[bool] = None,
         extra_env: Optional[Dict[str, str]] = None,
+        logger: Optional[logging.Logger] = None,
     ) -> None: ...
     def start_copy(
         self,

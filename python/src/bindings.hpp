@@ -6,12 +6,17 @@
 #include <pybind11/pybind11.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "azcopy_runner/types.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace azcopy_runner::python {
 
@@ -25,6 +30,10 @@ void bind_runner(py::module_& m);
 py::str text(std::string_view s);
 /// A list of text() of each.
 py::list texts(const std::vector<std::string>& v);
+
+/// A spdlog logger whose messages go to @p logger (a logging.Logger, or anything with
+/// log(level, message)); None: logging.getLogger("azcopy_runner").
+std::shared_ptr<spdlog::logger> python_logger(py::object logger);
 
 /// A timezone-aware datetime (UTC) of @p t, to the microsecond.
 py::object to_datetime(TimePoint t);

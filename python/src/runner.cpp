@@ -208,18 +208,23 @@ void bind_runner(py::module_& m) {
                        const std::optional<std::string>& default_log_level,
                        const py::object& start_timeout, const py::object& command_timeout,
                        const py::object& min_sas_validity, std::optional<bool> poll_from_output,
-                       const std::optional<std::map<std::string, std::string>>& extra_env) {
+                       const std::optional<std::map<std::string, std::string>>& extra_env,
+                       const py::object& logger) {
+             std::shared_ptr<spdlog::logger> log = python_logger(logger);
              RunnerConfig config = make_config(
                  from_env, azcopy_path, work_dir, log_dir, poll_interval, default_log_level,
                  start_timeout, command_timeout, min_sas_validity, poll_from_output, extra_env);
-             return without_gil([&] { return std::make_unique<AzCopyRunner>(std::move(config)); });
+             return without_gil(
+                 [&] { return std::make_unique<AzCopyRunner>(std::move(config), nullptr, log); });
            }),
            py::kw_only(), "from_env"_a = true, "azcopy_path"_a = py::none(),
            "work_dir"_a = py::none(), "log_dir"_a = py::none(), "poll_interval"_a = py::none(),
            "default_log_level"_a = py::none(), "start_timeout"_a = py::none(),
            "command_timeout"_a = py::none(), "min_sas_validity"_a = py::none(),
-           "poll_from_output"_a = py::none(), "extra_env"_a = py::none(),
-           "Raises AzCopyStartError when the work dir or the log dir is not usable.")
+           "poll_from_output"_a = py::none(), "extra_env"_a = py::none(), "logger"_a = py::none(),
+           "logger: where the runner logs (a logging.Logger; None: the logger "
+           "'azcopy_runner'), its messages redacted. Raises AzCopyStartError when the work dir "
+           "or the log dir is not usable.")
       .def(
           "start_copy",
           [](AzCopyRunner& r, const std::string& source_uri, const std::string& dest_uri,

@@ -5,6 +5,7 @@ and plays a copy that runs until it is stopped (copy-run) or fails to start.
 """
 import datetime
 import json
+import logging
 import os
 import signal
 import threading
@@ -294,3 +295,20 @@ def test_configuration_from_the_environment_and_keywords(monkeypatch, work_dir):
     assert tuned.config["extra_env_names"] == ["AZCOPY_CONCURRENCY_VALUE"]
     plain = azr.AzCopyRunner(from_env=False, work_dir=work_dir)
     assert plain.config["azcopy_path"] == "azcopy"
+
+
+@pytest.mark.parametrize("name", [None, "service.copies"])
+def test_the_runner_logs_into_python_logging_without_secrets(fake_azcopy, work_dir, job_id,
+                                                             caplog, name):
+    logger_name = name or "azcopy_runner"
+    caplog.set_level(logging.INFO, logger=logger_name)
+    runner = make_runner(fake_azcopy, work_dir, "copy-run",
+                         logger=logging.getLogger(name) if name else None,
+                         extra_env={"FAKE_AZCOPY_JOB_ID": job_id})
+    ref = runner.start_copy("/tmp/project", "https://a.blob.core.windows.net/c?sv=1&" + SECRET,
+                            from_to="LocalBlob")
+    runner.cancel(ref.job_id, grace=2)
+    messages = [r.getMessage() for r in caplog.records if r.name == logger_name]
+    assert any(job_id in m and "started" in m for m in messages), messages
+    assert any("blob.core.windows.net" in m for m in messages), messages
+    assert not any(SECRET in m or "PYTHONSECRET" in m for m in messages), messages
