@@ -920,6 +920,10 @@ def main():
     p.add_argument("--scale-sizes", default="200,1000,10000,50000",
                    help="project sizes of the scale part (files); the smallest is the poll baseline")
     p.add_argument("--scale-pairs", type=int, default=3, help="runner/bare pairs at the largest size")
+    p.add_argument("--scale-steps", default=",".join(scale.STEPS),
+                   help="what the scale part runs: cool (every size, with the poll baseline), "
+                        "restore (pairs at the largest size), settings (one bare COOL with "
+                        "AzCopy's memory settings)")
     p.add_argument("--scale-metadata", choices=["sql", "memory"], default="sql",
                    help="the --metadata of scripts/storage.sh for the scale part's storage")
     a = p.parse_args()

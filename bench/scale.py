@@ -13,6 +13,7 @@ by the Files test server so that it runs for half a minute.
 At the largest size, --scale-pairs pairs of COOLs (runner and bare, the first of a pair
 alternating) and of RESTOREs into fresh empty shares, and one bare COOL with AzCopy's memory
 settings set (AZCOPY_CONCURRENCY_VALUE, AZCOPY_BUFFER_GB) to see whether they bound it.
+--scale-steps picks among the three (cool, restore, settings), e.g. only the RESTORE pairs.
 
 Every COOL starts on a fresh storage (scripts/storage.sh restarted: a second COOL into a fuller
 Azurite is slower whichever side runs it). The RESTOREs read one filled container and write new
@@ -41,6 +42,7 @@ BIG_SIZE = 8 << 20
 POLL_EVERY_MS = 500      # the second thread's polls of the running job
 JOBS_SHOW_RUNS = 5
 SETTINGS = {"AZCOPY_CONCURRENCY_VALUE": "16", "AZCOPY_BUFFER_GB": "0.25"}
+STEPS = ("cool", "restore", "settings")  # --scale-steps: what the part runs, in this order
 
 
 def project_layout(files):
@@ -200,6 +202,21 @@ class Scale:
             log("scale: no --storage-dir/--storage-script/--files-dir: skipped")
             return
         sizes = sorted(int(x) for x in self.a.scale_sizes.split(","))
+        steps = set(self.a.scale_steps.split(","))
+        unknown = steps - set(STEPS)
+        if unknown:
+            raise SystemExit(f"scale: unknown --scale-steps {','.join(sorted(unknown))} "
+                             f"(known: {','.join(STEPS)})")
+        if "cool" in steps:
+            self.cools(sizes)
+        largest = sizes[-1]
+        if "restore" in steps:
+            self.restore_pairs(largest)
+        if "settings" in steps:
+            self.cool_with_settings(largest)
+
+    def cools(self, sizes):
+        """The poll baseline, then a COOL pair at each size (--scale-pairs at the largest)."""
         self.poll_baseline(sizes[0])
         for files in sizes:
             count = self.a.scale_pairs if files == sizes[-1] else 1
@@ -221,8 +238,9 @@ class Scale:
                           azcopy_hwm_kib=max(r["azcopy_hwm_kib"] for r in bare),
                           azcopy_anon_peak_kib=max(r["azcopy_anon_peak_kib"] for r in bare),
                           azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare))
-        largest = sizes[-1]
-        self.restore_pairs(largest)
+
+    def cool_with_settings(self, largest):
+        """One bare COOL of the largest project with AzCopy's memory settings (SETTINGS)."""
         self.restart_storage()
         share, _ = self.project(largest)
         token = self.b.sas(600)
@@ -274,11 +292,13 @@ def report_rows(figures, row):
     for a figure reported without a target."""
     cools = sorted((int(k.rsplit("/", 1)[1]), v) for k, v in figures.items()
                    if k.startswith("scale/cool/"))
-    if not cools:
+    measured = [int(k.rsplit("/", 1)[1]) for k in figures
+                if k.startswith(("scale/cool/", "scale/restore/", "scale/cool_with_settings/"))]
+    if not measured:
         return
-    largest = cools[-1][1]
+    largest = figures.get(f"scale/cool/{max(measured)}")
     for direction in ("cool", "restore"):
-        g = figures.get(f"scale/{direction}/{largest['files']}")
+        g = figures.get(f"scale/{direction}/{max(measured)}")
         if g:
             row("scale: a job through the runner <= 1.02 x the bare copy to its EndOfJob",
                 f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs",
@@ -310,7 +330,7 @@ def report_rows(figures, row):
         if key.startswith("scale/cool_with_settings/"):
             row("scale: AzCopy's peak memory with its settings", f"COOL, {g['files']} files, "
                 + ", ".join(f"{k}={v}" for k, v in g["settings"].items()),
-                f"VmHWM {largest['azcopy_hwm_kib'] / 1024:.0f} MiB without",
+                f"VmHWM {largest['azcopy_hwm_kib'] / 1024:.0f} MiB without" if largest else "-",
                 f"VmHWM {g['azcopy_hwm_kib'] / 1024:.0f} MiB (anon "
                 f"{g['azcopy_anon_peak_kib'] / 1024:.0f}, file {g['azcopy_file_peak_kib'] / 1024:.0f})",
-                f"{g['azcopy_hwm_kib'] / largest['azcopy_hwm_kib']:.2f}", None)
+                f"{g['azcopy_hwm_kib'] / largest['azcopy_hwm_kib']:.2f}" if largest else "-", None)

@@ -21,6 +21,10 @@
 #   --scale-sizes LIST, --scale-pairs N
 #                 the scale part's project sizes (default 200,1000,10000,50000; the smallest is
 #                 the poll baseline) and its pairs at the largest size (default 3)
+#   --scale-steps LIST
+#                 what the scale part runs, of cool (each size, and the poll baseline), restore
+#                 (the pairs at the largest size), settings (a bare COOL with AzCopy's memory
+#                 settings); default all three
 #   --scale-metadata sql|memory
 #                 the Azurite metadata store of the scale part's storage (default sql: its
 #                 restarts are `scripts/storage.sh start --metadata sql`, Azurite's metadata in a
@@ -55,7 +59,7 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --parts=*) parts="${1#--parts=}" ;;
-    --scale-sizes | --scale-pairs | --scale-metadata)
+    --scale-sizes | --scale-pairs | --scale-metadata | --scale-steps)
       [[ $# -ge 2 ]] || die "$1 needs a value"
       scale+=("$1" "$2")
       shift
