@@ -13,6 +13,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -119,6 +120,31 @@ CopyOptions copy_options(bool recursive, std::string overwrite, std::optional<st
   return o;
 }
 
+/// A binding taking @p Lead (the runner, for a method) and then the copy keywords of
+/// start_copy() and build_copy_args(), which calls @p f(lead..., source_uri, dest_uri, options):
+/// both take the same keywords, in the same order, with copy_keywords() as their defaults.
+template <typename... Lead, typename F>
+auto with_copy_options(F f) {
+  return
+      [f = std::move(f)](Lead... lead, const std::string& source_uri, const std::string& dest_uri,
+                         bool recursive, std::string overwrite, std::optional<std::string> from_to,
+                         std::string log_level, const std::string& output_type,
+                         std::vector<std::string> extra_args, bool keep_directories) {
+        const CopyOptions options =
+            copy_options(recursive, std::move(overwrite), std::move(from_to), std::move(log_level),
+                         output_type, std::move(extra_args), keep_directories);
+        return f(std::forward<Lead>(lead)..., source_uri, dest_uri, options);
+      };
+}
+
+/// The arguments of with_copy_options(), and the defaults of the copy keywords (CopyOptions').
+auto copy_keywords() {
+  return std::make_tuple("source_uri"_a, "dest_uri"_a, py::kw_only(), "recursive"_a = true,
+                         "overwrite"_a = "true", "from_to"_a = py::none(), "log_level"_a = "INFO",
+                         "output_type"_a = "json", "extra_args"_a = std::vector<std::string>{},
+                         "keep_directories"_a = false);
+}
+
 /// wait(): the runner's wait() on a worker thread, the GIL released; this thread looks for
 /// Ctrl-C (KeyboardInterrupt, or any exception a signal handler raises) every 100 ms and then
 /// stops the wait. The progress callback runs on the worker thread with the GIL; an exception it
@@ -195,13 +221,15 @@ auto without_gil(F&& f) {
 }  // namespace
 
 void bind_runner(py::module_& m) {
-  py::class_<AzCopyRunner>(m, "AzCopyRunner",
-                           "Runs AzCopy jobs; thread-safe: one instance may serve many threads.\n\n"
-                           "Its configuration is read from the environment (AZCOPY_PATH, "
-                           "AZCOPY_WORK_DIR, AZCOPY_LOG_DIR, AZCOPY_POLL_INTERVAL_SECONDS, "
-                           "AZCOPY_DEFAULT_LOG_LEVEL, ...) unless from_env is False; each "
-                           "keyword given overrides it. Durations are seconds (int or float) "
-                           "or datetime.timedelta.")
+  py::class_<AzCopyRunner> runner(
+      m, "AzCopyRunner",
+      "Runs AzCopy jobs; thread-safe: one instance may serve many threads.\n\n"
+      "Its configuration is read from the environment (AZCOPY_PATH, "
+      "AZCOPY_WORK_DIR, AZCOPY_LOG_DIR, AZCOPY_POLL_INTERVAL_SECONDS, "
+      "AZCOPY_DEFAULT_LOG_LEVEL, ...) unless from_env is False; each "
+      "keyword given overrides it. Durations are seconds (int or float) "
+      "or datetime.timedelta.");
+  runner
       .def(py::init([](bool from_env, const std::optional<std::string>& azcopy_path,
                        const std::optional<std::string>& work_dir,
                        const std::optional<std::string>& log_dir, const py::object& poll_interval,
@@ -225,23 +253,6 @@ void bind_runner(py::module_& m) {
            "logger: where the runner logs (a logging.Logger; None: the logger "
            "'azcopy_runner'), its messages redacted. Raises AzCopyStartError when the work dir "
            "or the log dir is not usable.")
-      .def(
-          "start_copy",
-          [](AzCopyRunner& r, const std::string& source_uri, const std::string& dest_uri,
-             bool recursive, std::string overwrite, std::optional<std::string> from_to,
-             std::string log_level, const std::string& output_type,
-             std::vector<std::string> extra_args, bool keep_directories) {
-            const CopyOptions options = copy_options(
-                recursive, std::move(overwrite), std::move(from_to), std::move(log_level),
-                output_type, std::move(extra_args), keep_directories);
-            return without_gil([&] { return r.start_copy(source_uri, dest_uri, options); });
-          },
-          "source_uri"_a, "dest_uri"_a, py::kw_only(), "recursive"_a = true, "overwrite"_a = "true",
-          "from_to"_a = py::none(), "log_level"_a = "INFO", "output_type"_a = "json",
-          "extra_args"_a = std::vector<std::string>{}, "keep_directories"_a = false,
-          "Starts `azcopy copy` detached and returns as soon as AzCopy printed the job id "
-          "(AzCopyJobRef). Raises AzCopyStartError, AzCopyJobIdNotFoundError, "
-          "AzCopyNotInstalledError.")
       .def(
           "poll",
           [](AzCopyRunner& r, const std::string& job_id) {
@@ -316,22 +327,32 @@ void bind_runner(py::module_& m) {
           "`azcopy --version`, e.g. '10.32.2'. Raises AzCopyNotInstalledError.")
       .def_property_readonly(
           "config", [](const AzCopyRunner& r) { return config_dict(r.config()); },
-          "The configuration in use (a dict; extra_env by name only).")
-      .def_static(
-          "build_copy_args",
-          [](const std::string& source_uri, const std::string& dest_uri, bool recursive,
-             std::string overwrite, std::optional<std::string> from_to, std::string log_level,
-             const std::string& output_type, std::vector<std::string> extra_args,
-             bool keep_directories) {
-            const CopyOptions options = copy_options(
-                recursive, std::move(overwrite), std::move(from_to), std::move(log_level),
-                output_type, std::move(extra_args), keep_directories);
-            return texts(AzCopyRunner::build_copy_args(source_uri, dest_uri, options, "INFO"));
-          },
-          "source_uri"_a, "dest_uri"_a, py::kw_only(), "recursive"_a = true, "overwrite"_a = "true",
-          "from_to"_a = py::none(), "log_level"_a = "INFO", "output_type"_a = "json",
-          "extra_args"_a = std::vector<std::string>{}, "keep_directories"_a = false,
-          "The command line start_copy() would run, redacted. Raises AzCopyStartError.");
+          "The configuration in use (a dict; extra_env by name only).");
+
+  std::apply(
+      [&runner](const auto&... keywords) {
+        runner.def(
+            "start_copy",
+            with_copy_options<AzCopyRunner&>([](AzCopyRunner& r, const std::string& source_uri,
+                                                const std::string& dest_uri,
+                                                const CopyOptions& options) {
+              return without_gil([&] { return r.start_copy(source_uri, dest_uri, options); });
+            }),
+            keywords...,
+            "Starts `azcopy copy` detached and returns as soon as AzCopy printed the job id "
+            "(AzCopyJobRef). Raises AzCopyStartError, AzCopyJobIdNotFoundError, "
+            "AzCopyNotInstalledError.");
+        runner.def_static(
+            "build_copy_args",
+            with_copy_options<>([](const std::string& source_uri, const std::string& dest_uri,
+                                   const CopyOptions& options) {
+              return texts(AzCopyRunner::build_copy_args(source_uri, dest_uri, options, "INFO"));
+            }),
+            keywords...,
+            "The command line start_copy() would run, redacted. Raises "
+            "AzCopyStartError.");
+      },
+      copy_keywords());
 }
 
 }  // namespace azcopy_runner::python

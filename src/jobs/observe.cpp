@@ -118,33 +118,41 @@ void await_own_end(const RunnerCore& core, JobRecord& record, Liveness liveness)
   }
 }
 
-/// AzCopy's log of the job: where its output said, else `<job id>.log` in its log location.
-std::string azcopy_log_of(const RunnerCore& core, const JobRecord& record) {
-  if (!record.ref.azcopy_log_file.empty()) {
-    return record.ref.azcopy_log_file;
+/// AzCopy's log of job @p job_id: @p named (where its output said), else `<job id>.log` in
+/// the runner's AzCopy log location.
+std::string azcopy_log_of(const RunnerCore& core, const std::string& job_id,
+                          const std::string& named) {
+  if (!named.empty()) {
+    return named;
   }
   const std::string location = core.azcopy_log_location();
-  return location.empty()
-             ? std::string()
-             : (std::filesystem::path(location) / (record.ref.job_id + ".log")).string();
+  return location.empty() ? std::string()
+                          : (std::filesystem::path(location) / (job_id + ".log")).string();
+}
+
+/// For a job with failed transfers: what AzCopy's log @p log says of them (one pass over it).
+void read_failure_causes(OwnOutput& own, std::string log, const AzCopySummary& plan) {
+  if (plan.failed_transfers <= 0) {
+    return;
+  }
+  own.azcopy_log = std::move(log);
+  std::vector<std::string> wanted;
+  for (const FailedFile& f : plan.failed_files) {
+    wanted.push_back(source_key(f.source));
+  }
+  if (!own.azcopy_log.empty()) {
+    own.failure_log = read_failure_log(own.azcopy_log, std::move(wanted));
+  }
 }
 
 /// Reads what complete_summary() needs of the job's own files: the end of its stdout, and,
-/// for a job with failed transfers, what AzCopy's log says of them (one pass over it, here,
-/// once: the summary is then kept in the record).
+/// for a job with failed transfers, what AzCopy's log says of them (here, once: the summary
+/// is then kept in the record).
 OwnOutput read_own_output(const RunnerCore& core, const JobRecord& record,
                           const AzCopySummary& plan) {
   OwnOutput own;
-  if (plan.failed_transfers > 0) {
-    own.azcopy_log = azcopy_log_of(core, record);
-    std::vector<std::string> wanted;
-    for (const FailedFile& f : plan.failed_files) {
-      wanted.push_back(source_key(f.source));
-    }
-    if (!own.azcopy_log.empty()) {
-      own.failure_log = read_failure_log(own.azcopy_log, std::move(wanted));
-    }
-  }
+  read_failure_causes(own, azcopy_log_of(core, record.ref.job_id, record.ref.azcopy_log_file),
+                      plan);
   if (auto tail = read_tail(record.stdout_path(), kStdoutTailBytes)) {
     own.stdout_tail = parse_output(*tail);
     if (own.stdout_tail->scan_failed) {
@@ -238,6 +246,12 @@ Observation observe(RunnerCore& core, const JobId& id, bool allow_fast) {
         obs.record->last_state = obs.summary->state;
         core.store.save(*obs.record);
         d.state = obs.summary->state;  // complete_summary may have decided FAILED
+      } else if (!obs.record && obs.summary->state == AzCopyJobState::Failed) {
+        // No record to keep the summary in (lost with a redeploy's filesystem, or another
+        // runner's job): AzCopy's log is read at each observation of the job, if it is here.
+        OwnOutput own;
+        read_failure_causes(own, azcopy_log_of(core, job_id, {}), *obs.summary);
+        explain_unrecorded_failure(*obs.summary, own);
       }
       break;
   }

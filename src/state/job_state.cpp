@@ -463,6 +463,17 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
   }
 }
 
+void explain_unrecorded_failure(AzCopySummary& summary, const OwnOutput& own) {
+  if (summary.state != AzCopyJobState::Failed || !summary.failure_reason.empty()) {
+    return;
+  }
+  const JobRecord none;
+  if (own.failure_log) {
+    explain_failed_transfers(summary, none, *own.failure_log);
+  }
+  summary.failure_reason = failure_line(summary, none, own);
+}
+
 bool is_resumable(bool died_mid_plan, AzCopyJobState state, std::int64_t failed_transfers) {
   return died_mid_plan || (state == AzCopyJobState::Failed && failed_transfers > 0);
 }

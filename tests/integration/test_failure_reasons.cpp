@@ -110,6 +110,25 @@ TEST_F(FailureReasons, ARestoreIntoAShareWhoseSasLacksReadNamesTheDestinationsRe
   expect_no_signature(s, {src_token, dst_token});
 }
 
+// The runner's records lost (a redeploy), AzCopy's plan and log kept: a new runner still says
+// why the job failed, from AzCopy's log, without naming the side (the URLs were in the record).
+TEST_F(FailureReasons, AFailedJobWhoseRecordIsLostStillSaysWhy) {
+  const std::string cont = project_container(2);
+  std::string target;
+  share("why-lost", target);
+  const AzCopySummary s = restore(cont, container_sas(cont, "rl"), target, share_sas(target, "cw"));
+  ASSERT_EQ(s.state, AzCopyJobState::Failed) << s.raw_summary;
+  fs::remove_all(fs::path(config_.log_dir) / s.job_id);
+  AzCopyRunner fresh(config_);
+  const AzCopySummary again = fresh.get_summary(s.job_id);
+  EXPECT_EQ(again.state, AzCopyJobState::Failed);
+  EXPECT_EQ(again.failed_transfers, 2);
+  EXPECT_EQ(again.failure_reason,
+            "2 of 2 failed: 403 AuthorizationPermissionMismatch (Could not check destination "
+            "file existence)");
+  expect_files_explained(again, 403, "Could not check destination file existence");
+}
+
 // A job whose every transfer failed (raw status Failed), resumed at once (AzCopy may not have
 // exited yet) with a token that allows the copy: 10.32.2 resumes it and every file arrives;
 // AzCopy before 10.31 does not resume a Failed job (its `jobs resume` exits 1 with an empty

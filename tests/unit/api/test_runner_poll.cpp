@@ -83,6 +83,18 @@ INSTANTIATE_TEST_SUITE_P(
         StateCase{"jobs_show_json_cancelled_from_json.stdout", AzCopyJobState::Canceled},
         StateCase{"jobs_show_json_inprogress.stdout", AzCopyJobState::Running}));
 
+// A job known only to AzCopy (the runner's records lost with a redeploy, or another runner's
+// job): a FAILED one still says why, from the failed files' codes and the job's log if present.
+TEST_F(RunnerTest, AFailedJobWithoutARecordSaysWhyFromItsCodes) {
+  const std::string id = manifest_case(kV, "copy_json_errors")["job_id"];
+  expect_jobs_show(fixture(kV, "jobs_show_json_errors_from_json.stdout"));
+  const AzCopySummary s = runner().get_summary(id);
+  EXPECT_EQ(s.state, AzCopyJobState::Failed);
+  EXPECT_EQ(s.failure_reason, "1 transfer(s) failed (error 412); " +
+                                  (fs::path(config_.work_dir) / (id + ".log")).string() +
+                                  " could not be read for the reason");
+}
+
 TEST_F(RunnerTest, PollIsPendingWhileTheRecordKnowsTheJobAndAzCopyDoesNot) {
   expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
   auto r = runner();

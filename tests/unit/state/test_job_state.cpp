@@ -413,6 +413,40 @@ TEST(FailureReason, WithoutALogTheCountAndTheLogThatCouldNotBeReadAreSaid) {
             "2 transfer(s) failed (error 403); /w/id.log could not be read for the reason");
 }
 
+TEST(FailureReason, AJobWithoutARecordIsExplainedByItsLogWithoutASide) {
+  AzCopySummary s = failed_plan(5);
+  OwnOutput own;
+  own.failure_log = logged(5, 403, "AuthorizationPermissionMismatch",
+                           "Could not check destination file existence.", "https://b/c/f1.txt",
+                           kStarted + seconds(3));
+  explain_unrecorded_failure(s, own);
+  EXPECT_EQ(s.failure_reason,
+            "5 of 5 failed: 403 AuthorizationPermissionMismatch (Could not check destination "
+            "file existence)");
+  ASSERT_EQ(s.failure_causes.size(), 1U);
+  EXPECT_TRUE(s.failure_causes[0].side.empty());  // the URLs of the job are in its record
+  EXPECT_EQ(s.failed_files[0].http_status, 403);
+}
+
+TEST(FailureReason, AJobWithoutARecordOrLogIsExplainedByItsErrorCodes) {
+  AzCopySummary s = failed_plan(2);
+  s.failed_files[0].error_code = "412";
+  explain_unrecorded_failure(s, OwnOutput{});
+  EXPECT_EQ(s.failure_reason,
+            "2 transfer(s) failed (error 412); AzCopy's job log could not be read for the reason");
+}
+
+TEST(FailureReason, AnUnrecordedJobKeepsAGivenReasonAndOnlyAFailedOneGetsOne) {
+  AzCopySummary failed = failed_plan(2);
+  failed.failure_reason = "said before";
+  explain_unrecorded_failure(failed, OwnOutput{});
+  EXPECT_EQ(failed.failure_reason, "said before");
+  AzCopySummary done = plan_summary("Completed", 0, 0);
+  done.messages = {"some error"};
+  explain_unrecorded_failure(done, OwnOutput{});
+  EXPECT_TRUE(done.failure_reason.empty());
+}
+
 TEST(FailureReason, AFailedJobWithoutFailedTransfersGivesItsFirstErrorAsOneLine) {
   AzCopySummary s = plan_summary("Failed", 0, 0);
   s.messages = {"WARN: something minor",
