@@ -346,12 +346,19 @@ AzCopySummary failed_plan(std::int64_t failed) {
   return s;
 }
 
-TEST(FailureReason, TheMostFrequentCauseWithItsCountAndSideComesFirst) {
-  AzCopySummary s = failed_plan(5);
+/// A job log in which all @p count failures are one refusal by the destination (a share SAS
+/// without `r`).
+OwnOutput refused_by_destination(std::int64_t count) {
   OwnOutput own;
-  own.failure_log = logged(5, 403, "AuthorizationPermissionMismatch",
+  own.failure_log = logged(count, 403, "AuthorizationPermissionMismatch",
                            "Could not check destination file existence.", "https://b/c/f1.txt",
                            kStarted + seconds(3));
+  return own;
+}
+
+TEST(FailureReason, TheMostFrequentCauseWithItsCountAndSideComesFirst) {
+  AzCopySummary s = failed_plan(5);
+  const OwnOutput own = refused_by_destination(5);
   complete_summary(s, job(0, false, "true"), own, 0, kObserved);
   EXPECT_EQ(s.state, AzCopyJobState::Failed);
   EXPECT_EQ(s.failure_reason,
@@ -415,10 +422,7 @@ TEST(FailureReason, WithoutALogTheCountAndTheLogThatCouldNotBeReadAreSaid) {
 
 TEST(FailureReason, AJobWithoutARecordIsExplainedByItsLogWithoutASide) {
   AzCopySummary s = failed_plan(5);
-  OwnOutput own;
-  own.failure_log = logged(5, 403, "AuthorizationPermissionMismatch",
-                           "Could not check destination file existence.", "https://b/c/f1.txt",
-                           kStarted + seconds(3));
+  const OwnOutput own = refused_by_destination(5);
   explain_unrecorded_failure(s, own);
   EXPECT_EQ(s.failure_reason,
             "5 of 5 failed: 403 AuthorizationPermissionMismatch (Could not check destination "
