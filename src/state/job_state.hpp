@@ -78,7 +78,7 @@ void complete_summary(AzCopySummary& summary, const JobRecord& record, const Own
                       std::int64_t uncounted_folders, TimePoint observed_at);
 
 /// The failure_reason of a FAILED job this runner has no record of (its records lost with a
-/// redeploy's filesystem, or the job another runner's), when the plan gave none: the cause
+/// redeploy's filesystem, or another runner's job), when the plan gave none: the cause
 /// AzCopy's log gives most often, else the count of failed transfers and their error codes,
 /// else the plan's first error message. Without the record, no side is named from the URLs and
 /// no SAS expiry is known. Its failed files and failure_causes get what @p own's log says.
