@@ -634,12 +634,14 @@ class Bench:
             exit_s = time.monotonic() - t0
             peaks = memory.stop()
             p.stdin.close()
-        stamps = message_times(outfile, ("EndOfJob",))
+        stamps = message_times(outfile, ("Init", "EndOfJob"))
         if rc != 0 or "EndOfJob" not in stamps:
             raise RuntimeError(f"bare azcopy copy --from-to={from_to} exited {rc}")
         with open(outfile, encoding="utf-8", errors="replace") as f:
             job = JOB_ID.search(f.read(4096))
+        init = stamps.get("Init")
         return {"to_end_of_job_s": stamps["EndOfJob"] - wall0, "exit_s": exit_s,
+                "init_to_end_of_job_s": stamps["EndOfJob"] - init if init else None,
                 "job_id": job.group(0) if job else None, "azcopy_peaks_kib": peaks}
 
     def runner_copy(self, src, dst, from_to, expect_files, overwrite="true"):

@@ -123,7 +123,9 @@ class Scale:
         if run["job_id"]:
             self.forget_job(run["job_id"])
         peaks = run["azcopy_peaks_kib"]
-        return {"to_end_of_job_s": run["to_end_of_job_s"], "azcopy_hwm_kib": peaks["VmHWM"],
+        return {"to_end_of_job_s": run["to_end_of_job_s"], "exit_s": run["exit_s"],
+                "init_to_end_of_job_s": run["init_to_end_of_job_s"],
+                "azcopy_hwm_kib": peaks["VmHWM"],
                 "azcopy_anon_peak_kib": peaks["RssAnon"], "azcopy_file_peak_kib": peaks["RssFile"]}
 
     def runner(self, src, dst, from_to, overwrite, files):
@@ -136,6 +138,9 @@ class Scale:
             raise RuntimeError(f"runner {from_to} of {files} files: {out}")
         started = int(out["hwm_started_kib"])
         return {"seconds": seconds, "job_id": out["job_id"],
+                "start_to_init_ms": float(out.get("start_to_init_ms", "nan")),
+                "init_to_end_of_job_s": float(out.get("init_to_end_of_job_ms", "nan")) / 1000,
+                "end_of_job_to_summary_ms": float(out.get("end_of_job_to_summary_ms", "nan")),
                 "poll_ms_median": float(out.get("running_poll_ms_median", "nan")),
                 "polls_timed": int(out.get("running_polls", "0")),
                 "wait_growth_kib": int(out["hwm_waiting_kib"]) - started,
@@ -195,6 +200,16 @@ class Scale:
                 f"EndOfJob {bare[-1]['to_end_of_job_s']:.1f} s")
         return runner, bare
 
+    @staticmethod
+    def breakdown(runner, bare):
+        """Where the two sides' times go, each run in order: AzCopy's own work (its Init to its
+        EndOfJob) on each side, what the runner adds around it, and the bare copy's exit."""
+        return {"runner_init_to_end_of_job_s": [r["init_to_end_of_job_s"] for r in runner],
+                "bare_init_to_end_of_job_s": [r["init_to_end_of_job_s"] for r in bare],
+                "runner_start_to_init_ms": [r["start_to_init_ms"] for r in runner],
+                "runner_end_of_job_to_summary_ms": [r["end_of_job_to_summary_ms"] for r in runner],
+                "bare_exit_s": [r["exit_s"] for r in bare]}
+
     # ----- the part ---------------------------------------------------------------------------
 
     def run(self):
@@ -237,7 +252,8 @@ class Scale:
                           jobs_show_ms=median([r["jobs_show_ms_median"] for r in runner]),
                           azcopy_hwm_kib=max(r["azcopy_hwm_kib"] for r in bare),
                           azcopy_anon_peak_kib=max(r["azcopy_anon_peak_kib"] for r in bare),
-                          azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare))
+                          azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare),
+                          **self.breakdown(runner, bare))
 
     def cool_with_settings(self, largest):
         """One bare COOL of the largest project with AzCopy's memory settings (SETTINGS)."""
@@ -284,7 +300,8 @@ class Scale:
                       summary_growth_kib_max=max(r["summary_growth_kib"] for r in runner),
                       azcopy_hwm_kib=max(r["azcopy_hwm_kib"] for r in bare),
                       azcopy_anon_peak_kib=max(r["azcopy_anon_peak_kib"] for r in bare),
-                      azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare))
+                      azcopy_file_peak_kib=max(r["azcopy_file_peak_kib"] for r in bare),
+                      **self.breakdown(runner, bare))
 
 
 def report_rows(figures, row):
@@ -304,6 +321,17 @@ def report_rows(figures, row):
                 f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs",
                 f"bare {median(g['bare_to_end_of_job_s']):.1f} s",
                 f"{median(g['runner_s']):.1f} s", f"{g['ratio']:.3f}", g["ratio"] <= 1.02)
+            if g.get("runner_init_to_end_of_job_s"):
+                work = median(g["runner_init_to_end_of_job_s"]) / median(
+                    g["bare_init_to_end_of_job_s"])
+                added = [a + b for a, b in zip(g["runner_start_to_init_ms"],
+                                               g["runner_end_of_job_to_summary_ms"])]
+                row("scale: where the difference is: AzCopy's own Init to EndOfJob, and what the "
+                    "runner adds around it", f"{direction.upper()}, {g['files']} files",
+                    f"bare {median(g['bare_init_to_end_of_job_s']):.1f} s",
+                    f"{median(g['runner_init_to_end_of_job_s']):.1f} s; the runner adds "
+                    f"{median(added):.0f} ms (start to Init, EndOfJob to the summary)",
+                    f"{work:.3f}", None)
     base = figures.get("scale/poll_baseline")
     for files, g in [c for c in cools if base and c[0] > base["files"]]:
         ratio = g["poll_ms_median"] / base["poll_ms_median"]
