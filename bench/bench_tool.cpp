@@ -7,7 +7,8 @@
 //   upload         --src S --dst D [--from-to F] [--overwrite V] [--arg A]... [--interval-ms N]
 //                  [--poll-every-ms M]                          start, wait (polling every N
 //                                   ms), summary; with M, a second thread polls the running
-//                                   job every M ms and times it; VmHWM along the way
+//                                   job every M ms and times it; VmHWM along the way,
+//                                   and the process's own CPU time
 //   memory         --job ID [--first 1 [--no-log 1]]             VmHWM growth of get_summary;
 //                                   with --first, of the first get_summary of the finished job
 //                                   (its record without a summary: AzCopy's log is read too;
@@ -117,6 +118,14 @@ CopyOptions upload_options(const Args& a) {
   o.overwrite = a.get("overwrite", "true");
   o.extra_args = a.extra;
   return o;
+}
+
+/// This process's own CPU time (user and system, its children not counted), in seconds.
+double process_cpu_s() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double ms_between(Clock::time_point from, Clock::time_point to) {
@@ -298,7 +307,7 @@ class Poller {
 /// then the summary. bench.py times this process from the outside. With --poll-every-ms, a
 /// second thread also polls the running job and times it. The process's VmHWM after the
 /// start, at the last progress wait() reported, and after the summary says what waiting and
-/// reading the summary cost in memory.
+/// reading the summary cost in memory; cpu_ms is its own CPU time, AzCopy's not counted.
 int cmd_upload(const Args& a) {
   AzCopyRunner runner = make_runner(a);
   const auto t0 = Clock::now();
@@ -321,7 +330,8 @@ int cmd_upload(const Args& a) {
   std::cout << "job_id=" << ref.job_id << "\nstart_ms=" << ms_between(t0, t1)
             << "\ntotal_ms=" << ms_between(t0, t2) << "\npolls=" << polls
             << "\nparse_errors=" << parse_errors << "\nhwm_started_kib=" << hwm_started
-            << "\nhwm_waiting_kib=" << hwm_waiting << "\nhwm_summary_kib=" << hwm_summary << "\n";
+            << "\nhwm_waiting_kib=" << hwm_waiting << "\nhwm_summary_kib=" << hwm_summary
+            << "\ncpu_ms=" << 1000 * process_cpu_s() << "\n";
   if (!poller.poll_ms().empty()) {
     std::vector<double> times = poller.poll_ms();
     std::cout << "running_polls=" << times.size() << "\nrunning_poll_ms_median=" << median(times)
@@ -518,15 +528,9 @@ int cmd_cpu(const Args& a) {
   }
   // Let each job leave Pending (its plan written) before measuring the steady state.
   std::this_thread::sleep_for(3s);
-  auto cpu_s = [] {
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  };
   std::map<std::string, int> states;
   long long polls = 0;
-  const double cpu0 = cpu_s();
+  const double cpu0 = process_cpu_s();
   const auto w0 = std::chrono::steady_clock::now();
   auto next = w0;
   while (std::chrono::steady_clock::now() - w0 < duration) {
@@ -541,7 +545,7 @@ int cmd_cpu(const Args& a) {
     next += interval;
     std::this_thread::sleep_until(next);
   }
-  const double cpu1 = cpu_s();
+  const double cpu1 = process_cpu_s();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   std::cout << "jobs=" << jobs << "\npolls=" << polls << "\nwall_s=" << wall
             << "\ncpu_s=" << cpu1 - cpu0

@@ -26,8 +26,11 @@ thread busy: a 50,000-file COOL would take hours and measure Azurite, not AzCopy
 10,000-file COOL, Put Blob went from 15 to 75 ms in memory and stayed at about 30 ms with SQL
 (202 s against 138 s); 20,000 files took 192 s with SQL.
 """
+import glob
+import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +46,30 @@ POLL_EVERY_MS = 500      # the second thread's polls of the running job
 JOBS_SHOW_RUNS = 5
 SETTINGS = {"AZCOPY_CONCURRENCY_VALUE": "16", "AZCOPY_BUFFER_GB": "0.25"}
 STEPS = ("cool", "restore", "settings")  # --scale-steps: what the part runs, in this order
+
+
+TUNING = re.compile(r"Trying (\d+) concurrent connections \(([^)]*)\)")
+
+
+def concurrency_tuning(stdout_path):
+    """AzCopy's concurrency tuning as its JSON stdout at PATH reports it: every "Trying N
+    concurrent connections (why)" step as "N why", in order ([] when the file is gone)."""
+    steps = []
+    try:
+        with open(stdout_path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if "concurrent connections" not in line:
+                    continue
+                try:
+                    content = json.loads(line).get("MessageContent", "")
+                except (ValueError, AttributeError):
+                    continue
+                m = TUNING.search(content)
+                if m:
+                    steps.append(f"{m.group(1)} {m.group(2)}")
+    except OSError:
+        pass
+    return steps
 
 
 def project_layout(files):
@@ -123,7 +150,9 @@ class Scale:
         if run["job_id"]:
             self.forget_job(run["job_id"])
         peaks = run["azcopy_peaks_kib"]
+        tuning = concurrency_tuning(os.path.join(self.b.scratch, "bare-stdout.json"))
         return {"to_end_of_job_s": run["to_end_of_job_s"], "exit_s": run["exit_s"],
+                "tuning": tuning,
                 "init_to_end_of_job_s": run["init_to_end_of_job_s"],
                 "azcopy_hwm_kib": peaks["VmHWM"],
                 "azcopy_anon_peak_kib": peaks["RssAnon"], "azcopy_file_peak_kib": peaks["RssFile"]}
@@ -137,7 +166,10 @@ class Scale:
         if out.get("state") != "SUCCEEDED" or out.get("files_transferred") != str(files):
             raise RuntimeError(f"runner {from_to} of {files} files: {out}")
         started = int(out["hwm_started_kib"])
+        stdout = glob.glob(os.path.join(self.b.scratch, "logs", out["job_id"] + "*", "stdout.log"))
         return {"seconds": seconds, "job_id": out["job_id"],
+                "tuning": concurrency_tuning(stdout[0]) if stdout else [],
+                "cpu_ms": float(out.get("cpu_ms", "nan")),
                 "start_to_init_ms": float(out.get("start_to_init_ms", "nan")),
                 "init_to_end_of_job_s": float(out.get("init_to_end_of_job_ms", "nan")) / 1000,
                 "end_of_job_to_summary_ms": float(out.get("end_of_job_to_summary_ms", "nan")),
@@ -203,12 +235,16 @@ class Scale:
     @staticmethod
     def breakdown(runner, bare):
         """Where the two sides' times go, each run in order: AzCopy's own work (its Init to its
-        EndOfJob) on each side, what the runner adds around it, and the bare copy's exit."""
+        EndOfJob) on each side, what the runner adds around it, the bare copy's exit, the
+        runner process's own CPU time, and AzCopy's concurrency tuning on each side."""
         return {"runner_init_to_end_of_job_s": [r["init_to_end_of_job_s"] for r in runner],
                 "bare_init_to_end_of_job_s": [r["init_to_end_of_job_s"] for r in bare],
                 "runner_start_to_init_ms": [r["start_to_init_ms"] for r in runner],
                 "runner_end_of_job_to_summary_ms": [r["end_of_job_to_summary_ms"] for r in runner],
-                "bare_exit_s": [r["exit_s"] for r in bare]}
+                "bare_exit_s": [r["exit_s"] for r in bare],
+                "runner_process_cpu_ms": [r["cpu_ms"] for r in runner],
+                "runner_tuning": [r["tuning"] for r in runner],
+                "bare_tuning": [r["tuning"] for r in bare]}
 
     # ----- the part ---------------------------------------------------------------------------
 
@@ -330,8 +366,15 @@ def report_rows(figures, row):
                     "runner adds around it", f"{direction.upper()}, {g['files']} files",
                     f"bare {median(g['bare_init_to_end_of_job_s']):.1f} s",
                     f"{median(g['runner_init_to_end_of_job_s']):.1f} s; the runner adds "
-                    f"{median(added):.0f} ms (start to Init, EndOfJob to the summary)",
+                    f"{median(added):.0f} ms (start to Init, EndOfJob to the summary)"
+                    + (f", its process used {median(g['runner_process_cpu_ms']) / 1000:.1f} s "
+                       "of CPU" if g.get("runner_process_cpu_ms") else ""),
                     f"{work:.3f}", None)
+                for side in ("runner", "bare"):
+                    row("scale: AzCopy's concurrency tuning (each run)",
+                        f"{direction.upper()}, {g['files']} files, {side}", "-",
+                        "; ".join(" > ".join(t) or "none seen"
+                                  for t in g.get(f"{side}_tuning", [])) or "-", "-", None)
     base = figures.get("scale/poll_baseline")
     for files, g in [c for c in cools if base and c[0] > base["files"]]:
         ratio = g["poll_ms_median"] / base["poll_ms_median"]
