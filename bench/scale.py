@@ -357,14 +357,14 @@ def report_rows(figures, row):
                 f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs",
                 f"bare {median(g['bare_to_end_of_job_s']):.1f} s",
                 f"{median(g['runner_s']):.1f} s", f"{g['ratio']:.3f}", g["ratio"] <= 1.02)
-            if g.get("runner_init_to_end_of_job_s"):
-                work = median(g["runner_init_to_end_of_job_s"]) / median(
-                    g["bare_init_to_end_of_job_s"])
+            bare_work = [s for s in g.get("bare_init_to_end_of_job_s", []) if s is not None]
+            if g.get("runner_init_to_end_of_job_s") and bare_work:
+                work = median(g["runner_init_to_end_of_job_s"]) / median(bare_work)
                 added = [a + b for a, b in zip(g["runner_start_to_init_ms"],
                                                g["runner_end_of_job_to_summary_ms"])]
                 row("scale: where the difference is: AzCopy's own Init to EndOfJob, and what the "
                     "runner adds around it", f"{direction.upper()}, {g['files']} files",
-                    f"bare {median(g['bare_init_to_end_of_job_s']):.1f} s",
+                    f"bare {median(bare_work):.1f} s",
                     f"{median(g['runner_init_to_end_of_job_s']):.1f} s; the runner adds "
                     f"{median(added):.0f} ms (start to Init, EndOfJob to the summary)"
                     + (f", its process used {median(g['runner_process_cpu_ms']) / 1000:.1f} s "
