@@ -69,6 +69,9 @@ done
 exec </dev/null
 
 jobs="$(jobs_count)"
+# Most integration cases wait (on AzCopy, on paced storage): ctest runs more of them at once
+# than there are cores.
+test_jobs="${AZCOPY_RUNNER_TEST_JOBS:-$((2 * jobs))}"
 if [[ "$quick" -eq 1 ]]; then
   stages=(default lint)
 else
@@ -252,7 +255,7 @@ run_preset() {
   cfg_cmd=(cmake --preset "$1")
   [[ "$1" != default ]] || cfg_cmd+=("${python_args[@]}")
   build_cmd=(cmake --build --preset "$1" -j "$jobs")
-  test_cmd=(ctest --preset "$1" -j "$jobs")
+  test_cmd=(ctest --preset "$1" -j "$test_jobs")
   run_stage "$1"
 }
 
@@ -264,7 +267,7 @@ run_release() {
   cfg_cmd=(cmake -S "$AZCOPY_RUNNER_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
     -DAZCOPY_RUNNER_WERROR=ON "${python_args[@]}")
   build_cmd=(cmake --build "$dir" -j "$jobs")
-  test_cmd=(ctest --test-dir "$dir" -L unit -j "$jobs" --output-on-failure --no-tests=error
+  test_cmd=(ctest --test-dir "$dir" -L unit -j "$test_jobs" --output-on-failure --no-tests=error
     --timeout 900)
   run_stage release
 }
