@@ -8,11 +8,10 @@
 #        release  plain -DCMAKE_BUILD_TYPE=Release (-O3, no preset), warnings as errors, the
 #                 Python module built: the unit tests, with the package tests (installed and
 #                 vendored consumers)
-#        clang    the same Release tree built with clang, everything (its tests are not run)
 #        asan     preset, AddressSanitizer + UBSan   all tests
-#        tsan     preset, ThreadSanitizer            the tests that start threads: labels
-#                                                    `concurrency`, `threads` (the fault tests:
-#                                                    the launcher's reaper, the CLI's Ctrl-C
+#        tsan     preset, ThreadSanitizer, built     the tests that start threads: labels
+#                 with clang (everything, warnings   `concurrency`, `threads` (the fault tests:
+#                 as errors: the clang build)        the launcher's reaper, the CLI's Ctrl-C
 #                                                    watcher) and `unit`
 #      and after the default build, scripts/lint.sh: clang-format, ShellCheck, Python syntax,
 #      and (not with --quick) clang-tidy on src/ and tools/;
@@ -75,7 +74,7 @@ test_jobs="${AZCOPY_RUNNER_TEST_JOBS:-$((2 * jobs))}"
 if [[ "$quick" -eq 1 ]]; then
   stages=(default lint)
 else
-  stages=(default lint release clang asan tsan)
+  stages=(default lint release asan tsan)
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -272,16 +271,6 @@ run_release() {
   run_stage release
 }
 
-# The same Release tree built with clang (everything, tests included; they run in the GCC trees).
-run_release_clang() {
-  local dir="$AZCOPY_RUNNER_ROOT/build/release-clang"
-  cfg_cmd=(env CC=clang CXX=clang++ cmake -S "$AZCOPY_RUNNER_ROOT" -B "$dir" -G Ninja
-    -DCMAKE_BUILD_TYPE=Release -DAZCOPY_RUNNER_WERROR=ON)
-  build_cmd=(cmake --build "$dir" -j "$jobs")
-  test_cmd=()
-  run_stage clang
-}
-
 # Linters, once the default build has written compile_commands.json: clang-format, ShellCheck
 # and Python syntax on everything; clang-tidy on the library and the CLI (the full run only).
 run_lint() {
@@ -307,7 +296,6 @@ for stage in "${stages[@]}"; do
   case "$stage" in
     lint) run_lint ;;
     release) run_release ;;
-    clang) run_release_clang ;;
     *) run_preset "$stage" ;;
   esac
 done
