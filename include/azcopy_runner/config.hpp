@@ -40,8 +40,10 @@ struct RunnerConfig {
   std::size_t max_command_output = std::size_t{256} * 1024 * 1024;
   /// poll() of a job whose AzCopy process was started on this host reads the last progress
   /// message of the job's own stdout (microseconds) instead of running `azcopy jobs show`
-  /// (tens of milliseconds). `jobs show` is still used whenever the output cannot decide
-  /// (no progress yet, process gone without an EndOfJob, another host).
+  /// (tens of milliseconds). A copy that has printed no progress yet (AzCopy scans its source)
+  /// is Pending, without `jobs show` either. `jobs show` is still used whenever the output
+  /// cannot decide (a resume without progress yet, process gone without an EndOfJob, another
+  /// host).
   bool poll_from_output = true;
   /// start_copy() and resume() refuse a SAS (of a URL, or a token given to resume()) whose
   /// `se` is in the past or less than this far ahead (AzCopySasExpiredError, before anything

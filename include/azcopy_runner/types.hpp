@@ -18,7 +18,8 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 /// The runner's view of an AzCopy job, independent of AzCopy's own status strings.
 enum class AzCopyJobState {
-  Pending,    ///< Started by this runner, not yet known to AzCopy (`jobs show`).
+  Pending,    ///< Started by this runner; AzCopy scans its source and has reported no
+              ///< progress yet, or does not know the job yet (`jobs show`).
   Running,    ///< InProgress, Paused or Cancelling.
   Succeeded,  ///< Completed or CompletedWithSkipped, and no failed transfer.
   Failed,     ///< CompletedWithErrors, CompletedWithErrorsAndSkipped, Failed, any failed transfer,

@@ -33,6 +33,8 @@ constexpr std::chrono::milliseconds kOwnEndLook{20};
 /// it: a Progress while the process is alive (running). An EndOfJob does not: a terminal job's
 /// plan holds the reference figures (a cancelled job's last message counts partly sent bytes
 /// that the plan does not), read once with `jobs show` and then kept in the record.
+/// A copy whose process is alive and has printed no Progress yet is scanning its source: it is
+/// pending, and `jobs show` is not asked (see the comment below).
 std::optional<Observation> observe_from_output(const JobRecord& record, Liveness liveness) {
   if (liveness != Liveness::Alive || !record.stdout_is_json()) {
     return std::nullopt;  // gone: let the plan decide
@@ -43,7 +45,19 @@ std::optional<Observation> observe_from_output(const JobRecord& record, Liveness
   const MappedFile stdout_file(record.stdout_path());
   const std::string_view line = last_summary_line(stdout_file.view());
   if (line.empty()) {
-    return std::nullopt;  // no summary yet
+    // AzCopy prints its first Progress once the scan has dispatched transfers (about 10 s
+    // into a 10,000-file COOL), then every 2 s. Until then each `jobs show` would be one
+    // more AzCopy process reading the plan files this one is still writing, at every poll
+    // (measured: 28 of them in those 10 s, polling every 500 ms and 1 s), on the host that
+    // runs the job. A resume's plan already holds the job's figures: it is asked.
+    if (record.kind != ProcessKind::Copy) {
+      return std::nullopt;
+    }
+    Observation obs;
+    obs.at = std::chrono::system_clock::now();
+    obs.state = AzCopyJobState::Pending;
+    obs.reason = "AzCopy is scanning the source; it has not reported progress yet";
+    return obs;
   }
   ParsedOutput parsed = parse_progress_line(line);
   if (!parsed.summary || parsed.end_of_job) {

@@ -96,12 +96,33 @@ TEST_F(RunnerTest, AFailedJobWithoutARecordSaysWhyFromItsCodes) {
 }
 
 TEST_F(RunnerTest, PollIsPendingWhileTheRecordKnowsTheJobAndAzCopyDoesNot) {
+  config_.poll_from_output = false;  // the poll asks `jobs show`, which does not know the job
   expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
   auto r = runner();
   const auto ref = r.start_copy("src", "dst", CopyOptions{});
   EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
   expect_jobs_show(fixture(kV, "jobs_show_json_notfound.stdout"), 1);
   EXPECT_EQ(r.poll(ref.job_id).state, AzCopyJobState::Pending);
+}
+
+// Until AzCopy prints its first Progress (it is scanning the source), a poll of the job it runs
+// on this host answers Pending from the job's own output: no `jobs show`, which would start one
+// more AzCopy reading the plan files being written, at every poll. A resume is asked: its plan
+// already holds the job's figures.
+TEST_F(RunnerTest, PollOfACopyThatHasReportedNoProgressYetIsPendingWithoutJobsShow) {
+  expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
+  auto r = runner();
+  const auto ref = r.start_copy("src", "dst", CopyOptions{});
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .Times(0);
+  for (int i = 0; i < 3; ++i) {
+    const AzCopyProgress p = r.poll(ref.job_id);
+    EXPECT_EQ(p.state, AzCopyJobState::Pending);
+    EXPECT_THAT(p.reason, HasSubstr("has not reported progress yet"));
+    EXPECT_EQ(p.files_transferred, 0);
+    EXPECT_EQ(p.raw_status, "");
+  }
 }
 
 // `jobs show` reading the plan files that a running AzCopy is still writing can die of SIGBUS
@@ -113,6 +134,7 @@ constexpr const char* kGoFault =
     "goroutine 1 [running]:\nruntime.throw({0x1c0a6d2?, 0x0?})\n";
 
 TEST_F(RunnerTest, AJobsShowThatCrashesWhileTheJobRunsIsPendingNotAnError) {
+  config_.poll_from_output = false;  // the poll asks `jobs show` while the job's AzCopy runs
   expect_spawn(until_init(fixture(kV, "copy_json_completed.stdout")));
   auto r = runner();
   const auto ref = r.start_copy("src", "dst", CopyOptions{});
