@@ -62,6 +62,23 @@ TEST_F(RunnerTest, AResumeRunsJobsResumeOfTheJobAndRecordsItsNewProcess) {
   EXPECT_THAT(slurp(fs::path(ref.log_dir) / "record.json"), Not(HasSubstr(kSigValue)));
 }
 
+// A resumed job that has printed no progress yet is not taken as a scan (as a copy's is): its
+// plan already holds the job's figures, so the poll asks `jobs show`.
+TEST_F(RunnerTest, APollOfAResumeWithoutProgressYetAsksJobsShow) {
+  expect_spawn(fixture(kV, "copy_json_killed.stdout"));
+  auto r = runner();
+  const AzCopyJobRef ref = killed_job(r, *launcher_);
+  // The resumed AzCopy, alive, has printed its Init and no progress yet.
+  expect_spawn(until_init(fixture(kV, "copy_json_killed.stdout")), 4343);
+  static_cast<void>(r.resume(ref.job_id, "", "?" + kSas));
+  EXPECT_CALL(*launcher_, probe(_)).WillRepeatedly(Return(Liveness::Alive));
+  EXPECT_CALL(*launcher_, run(ArgsStartWith(std::vector<std::string>{"jobs", "show"}), _, _))
+      .WillOnce(Return(exited_with(0, fixture(kV, "jobs_show_json_inprogress.stdout"))));
+  const AzCopyProgress p = r.poll(ref.job_id);
+  EXPECT_EQ(p.state, AzCopyJobState::Running);
+  EXPECT_EQ(p.raw_status, "InProgress");
+}
+
 TEST_F(RunnerTest, AResumeThatExitsAtOnceNamesTheJobNotAnUnknownId) {
   expect_spawn(fixture(kV, "copy_json_killed.stdout"));
   auto r = runner();
