@@ -926,6 +926,9 @@ def main():
                    help="what the scale part runs: cool (every size, with the poll baseline), "
                         "restore (pairs at the largest size), settings (one bare COOL with "
                         "AzCopy's memory settings)")
+    p.add_argument("--scale-azcopy-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="a variable for AzCopy on both sides of the scale part's COOL and "
+                        "RESTORE pairs (repeated for more)")
     p.add_argument("--scale-metadata", choices=["sql", "memory"], default="sql",
                    help="the --metadata of scripts/storage.sh for the scale part's storage")
     a = p.parse_args()

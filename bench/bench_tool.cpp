@@ -24,7 +24,8 @@
 //                                   one runner, pruned every K jobs (age A); prints the
 //                                   runner's memory, descriptors, threads, zombie children and
 //                                   disk use at C checkpoints
-// Common options: --azcopy PATH --work DIR (AzCopy's plans and logs) --logs DIR (records).
+// Common options: --azcopy PATH --work DIR (AzCopy's plans and logs) --logs DIR (records),
+// --azcopy-env NAME=VALUE (repeated: RunnerConfig::extra_env, AzCopy's further variables).
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,6 +67,7 @@ using azcopy_runner::AzCopyProgress;
 using azcopy_runner::AzCopyRunner;
 using azcopy_runner::AzCopySummary;
 using azcopy_runner::CopyOptions;
+using azcopy_runner::RunnerConfig;
 using azcopy_runner::bench::bench_config;
 using azcopy_runner::bench::median;
 using azcopy_runner::bench::proc_status_kib;
@@ -73,7 +76,8 @@ using namespace std::chrono_literals;
 
 struct Args {
   std::map<std::string, std::string> named;
-  std::vector<std::string> extra;  // repeated --arg
+  std::vector<std::string> extra;          // repeated --arg
+  std::map<std::string, std::string> env;  // repeated --azcopy-env NAME=VALUE
 
   [[nodiscard]] std::string get(const std::string& key, const std::string& fallback = {}) const {
     const auto it = named.find(key);
@@ -101,6 +105,12 @@ Args parse_args(int argc, char** argv, int first) {
     const std::string value = argv[++i];
     if (key == "--arg") {
       a.extra.push_back(value);
+    } else if (key == "--azcopy-env") {
+      const auto eq = value.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        throw std::runtime_error("bad --azcopy-env (NAME=VALUE expected): " + value);
+      }
+      a.env[value.substr(0, eq)] = value.substr(eq + 1);
     } else {
       a.named[key.substr(2)] = value;
     }
@@ -109,7 +119,9 @@ Args parse_args(int argc, char** argv, int first) {
 }
 
 AzCopyRunner make_runner(const Args& a) {
-  return AzCopyRunner(bench_config(a.get("azcopy"), a.get("work"), a.get("logs")));
+  RunnerConfig config = bench_config(a.get("azcopy"), a.get("work"), a.get("logs"));
+  config.extra_env = a.env;
+  return AzCopyRunner(std::move(config));
 }
 
 CopyOptions upload_options(const Args& a) {

@@ -14,6 +14,8 @@ At the largest size, --scale-pairs pairs of COOLs (runner and bare, the first of
 alternating) and of RESTOREs into fresh empty shares, and one bare COOL with AzCopy's memory
 settings set (AZCOPY_CONCURRENCY_VALUE, AZCOPY_BUFFER_GB) to see whether they bound it.
 --scale-steps picks among the three (cool, restore, settings), e.g. only the RESTORE pairs.
+--scale-azcopy-env NAME=VALUE gives both sides of every COOL and RESTORE pair that variable
+(the runner's through RunnerConfig::extra_env); the pairs' figures name them.
 
 Every COOL starts on a fresh storage (scripts/storage.sh restarted: a second COOL into a fuller
 Azurite is slower whichever side runs it). The RESTOREs read one filled container and write new
@@ -89,6 +91,13 @@ class Scale:
     def __init__(self, bench):
         self.b, self.a = bench, bench.a
         self.cache = os.path.join(bench.data, "scale")
+        # What both sides of a COOL or RESTORE pair add to AzCopy's environment.
+        self.side_env = {}
+        for item in self.a.scale_azcopy_env:
+            name, eq, value = item.partition("=")
+            if not eq or not name.startswith("AZCOPY_"):
+                raise SystemExit(f"scale: --scale-azcopy-env {item}: AZCOPY_NAME=VALUE expected")
+            self.side_env[name] = value
 
     # ----- storage and data -------------------------------------------------------------------
 
@@ -146,7 +155,8 @@ class Scale:
     # ----- one run of each side ---------------------------------------------------------------
 
     def bare(self, src, dst, from_to, overwrite, env_extra=None):
-        run = self.b.bare_copy_to_end_of_job(src, dst, from_to, overwrite, env_extra)
+        env = dict(self.side_env) if env_extra is None else env_extra
+        run = self.b.bare_copy_to_end_of_job(src, dst, from_to, overwrite, env)
         if run["job_id"]:
             self.forget_job(run["job_id"])
         peaks = run["azcopy_peaks_kib"]
@@ -161,7 +171,10 @@ class Scale:
         t0 = time.monotonic()
         out = kv_lines(self.b.tool("upload", "--src", src, "--dst", dst, "--from-to", from_to,
                                    "--overwrite", overwrite, "--interval-ms", "1000",
-                                   "--poll-every-ms", str(POLL_EVERY_MS), scratch=True))
+                                   "--poll-every-ms", str(POLL_EVERY_MS),
+                                   *(x for k, v in self.side_env.items()
+                                     for x in ("--azcopy-env", f"{k}={v}")),
+                                   scratch=True))
         seconds = time.monotonic() - t0
         if out.get("state") != "SUCCEEDED" or out.get("files_transferred") != str(files):
             raise RuntimeError(f"runner {from_to} of {files} files: {out}")
@@ -274,6 +287,7 @@ class Scale:
             runner, bare = self.pairs(count, lambda f=files: self.cool(f, "runner"),
                                       lambda f=files: self.cool(f, "bare"), f"COOL {files}")
             self.b.record(f"scale/cool/{files}", files=files, pairs=count,
+                          azcopy_env=self.side_env,
                           runner_s=[r["seconds"] for r in runner],
                           bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
                           ratio=median([r["seconds"] for r in runner])
@@ -328,6 +342,7 @@ class Scale:
         runner, bare = self.pairs(self.a.scale_pairs, lambda: restore("runner"),
                                   lambda: restore("bare"), f"RESTORE {files}")
         self.b.record(f"scale/restore/{files}", files=files, pairs=self.a.scale_pairs,
+                      azcopy_env=self.side_env,
                       runner_s=[r["seconds"] for r in runner],
                       bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
                       ratio=median([r["seconds"] for r in runner])
@@ -354,7 +369,8 @@ def report_rows(figures, row):
         g = figures.get(f"scale/{direction}/{max(measured)}")
         if g:
             row("scale: a job through the runner <= 1.02 x the bare copy to its EndOfJob",
-                f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs",
+                f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs"
+                + "".join(f", {k}={v}" for k, v in g.get("azcopy_env", {}).items()),
                 f"bare {median(g['bare_to_end_of_job_s']):.1f} s",
                 f"{median(g['runner_s']):.1f} s", f"{g['ratio']:.3f}", g["ratio"] <= 1.02)
             bare_work = [s for s in g.get("bare_init_to_end_of_job_s", []) if s is not None]
@@ -394,7 +410,8 @@ def report_rows(figures, row):
             f"{g['first_get_summary_ms']:.0f} ms, {g['first_get_summary_growth_kib'] / 1024:.1f} "
             "MiB", f"{g['first_get_summary_ms'] / g['jobs_show_ms']:.2f}", None)
     for files, g in cools:
-        row("scale: AzCopy's own peak memory (to size a container)", f"COOL, {files} files",
+        row("scale: AzCopy's own peak memory (to size a container)", f"COOL, {files} files"
+            + "".join(f", {k}={v}" for k, v in g.get("azcopy_env", {}).items()),
             "-", f"VmHWM {g['azcopy_hwm_kib'] / 1024:.0f} MiB (anon {g['azcopy_anon_peak_kib'] / 1024:.0f}"
             f", file {g['azcopy_file_peak_kib'] / 1024:.0f})", "-", None)
     for key, g in figures.items():

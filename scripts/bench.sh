@@ -25,6 +25,9 @@
 #                 what the scale part runs, of cool (each size, and the poll baseline), restore
 #                 (the pairs at the largest size), settings (a bare COOL with AzCopy's memory
 #                 settings); default all three
+#   --scale-azcopy-env NAME=VALUE
+#                 a variable for AzCopy on both sides of every COOL and RESTORE pair of the scale
+#                 part (repeated for more; none by default), e.g. AZCOPY_TUNE_TO_CPU=false
 #   --scale-metadata sql|memory
 #                 the Azurite metadata store of the scale part's storage (default sql: its
 #                 restarts are `scripts/storage.sh start --metadata sql`, Azurite's metadata in a
@@ -59,7 +62,7 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --parts=*) parts="${1#--parts=}" ;;
-    --scale-sizes | --scale-pairs | --scale-metadata | --scale-steps)
+    --scale-sizes | --scale-pairs | --scale-metadata | --scale-steps | --scale-azcopy-env)
       [[ $# -ge 2 ]] || die "$1 needs a value"
       scale+=("$1" "$2")
       shift
