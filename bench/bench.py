@@ -615,10 +615,12 @@ class Bench:
                                str(minutes)], capture_output=True, text=True,
                               check=True).stdout.strip()
 
-    def bare_copy_to_end_of_job(self, src, dst, from_to, overwrite, env_extra=None):
-        """A bare `azcopy copy` with the runner's flags (ENV_EXTRA added to its environment):
-        seconds from its spawn to its EndOfJob line and to its exit, its job id, and its peak
-        memory (VmHWM, RssAnon, RssFile in KiB, sampled every 100 ms)."""
+    def bare_copy_to_end_of_job(self, src, dst, from_to, overwrite, env_extra=None,
+                                new_session=False):
+        """A bare `azcopy copy` with the runner's flags (ENV_EXTRA added to its environment;
+        with NEW_SESSION, in a session of its own, as the runner starts AzCopy): seconds from
+        its spawn to its EndOfJob line and to its exit, its job id, and its peak memory (VmHWM,
+        RssAnon, RssFile in KiB, sampled every 100 ms)."""
         outfile = os.path.join(self.scratch, "bare-stdout.json")
         cmd = [self.a.azcopy, "copy", src, dst, "--recursive=true", f"--overwrite={overwrite}",
                f"--from-to={from_to}", *RUNNER_FLAGS]
@@ -628,7 +630,8 @@ class Bench:
             wall0 = time.time()
             t0 = time.monotonic()
             p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out,
-                                 stderr=subprocess.DEVNULL, env=env)
+                                 stderr=subprocess.DEVNULL, env=env,
+                                 start_new_session=new_session)
             memory = ProcessMemory(p.pid)
             rc = p.wait()
             exit_s = time.monotonic() - t0
@@ -929,6 +932,9 @@ def main():
     p.add_argument("--scale-azcopy-env", action="append", default=[], metavar="NAME=VALUE",
                    help="a variable for AzCopy on both sides of the scale part's COOL and "
                         "RESTORE pairs (repeated for more)")
+    p.add_argument("--scale-bare-setsid", action="store_true",
+                   help="start the scale part's bare AzCopy in a session of its own (setsid), "
+                        "as the runner starts its AzCopy")
     p.add_argument("--scale-metadata", choices=["sql", "memory"], default="sql",
                    help="the --metadata of scripts/storage.sh for the scale part's storage")
     a = p.parse_args()

@@ -16,6 +16,8 @@ settings set (AZCOPY_CONCURRENCY_VALUE, AZCOPY_BUFFER_GB) to see whether they bo
 --scale-steps picks among the three (cool, restore, settings), e.g. only the RESTORE pairs.
 --scale-azcopy-env NAME=VALUE gives both sides of every COOL and RESTORE pair that variable
 (the runner's through RunnerConfig::extra_env); the pairs' figures name them.
+--scale-bare-setsid starts the bare AzCopy in a session of its own, as the runner starts its
+AzCopy (on a kernel with sched_autogroup_enabled=1 a session is also a CPU scheduling group).
 
 Every COOL starts on a fresh storage (scripts/storage.sh restarted: a second COOL into a fuller
 Azurite is slower whichever side runs it). The RESTOREs read one filled container and write new
@@ -156,7 +158,8 @@ class Scale:
 
     def bare(self, src, dst, from_to, overwrite, env_extra=None):
         env = dict(self.side_env) if env_extra is None else env_extra
-        run = self.b.bare_copy_to_end_of_job(src, dst, from_to, overwrite, env)
+        run = self.b.bare_copy_to_end_of_job(src, dst, from_to, overwrite, env,
+                                             new_session=self.a.scale_bare_setsid)
         if run["job_id"]:
             self.forget_job(run["job_id"])
         peaks = run["azcopy_peaks_kib"]
@@ -288,6 +291,7 @@ class Scale:
                                       lambda f=files: self.cool(f, "bare"), f"COOL {files}")
             self.b.record(f"scale/cool/{files}", files=files, pairs=count,
                           azcopy_env=self.side_env,
+                          bare_setsid=self.a.scale_bare_setsid,
                           runner_s=[r["seconds"] for r in runner],
                           bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
                           ratio=median([r["seconds"] for r in runner])
@@ -343,6 +347,7 @@ class Scale:
                                   lambda: restore("bare"), f"RESTORE {files}")
         self.b.record(f"scale/restore/{files}", files=files, pairs=self.a.scale_pairs,
                       azcopy_env=self.side_env,
+                      bare_setsid=self.a.scale_bare_setsid,
                       runner_s=[r["seconds"] for r in runner],
                       bare_to_end_of_job_s=[r["to_end_of_job_s"] for r in bare],
                       ratio=median([r["seconds"] for r in runner])
@@ -370,7 +375,8 @@ def report_rows(figures, row):
         if g:
             row("scale: a job through the runner <= 1.02 x the bare copy to its EndOfJob",
                 f"{direction.upper()}, {g['files']} files, {g['pairs']} pairs"
-                + "".join(f", {k}={v}" for k, v in g.get("azcopy_env", {}).items()),
+                + "".join(f", {k}={v}" for k, v in g.get("azcopy_env", {}).items())
+                + (", bare in its own session" if g.get("bare_setsid") else ""),
                 f"bare {median(g['bare_to_end_of_job_s']):.1f} s",
                 f"{median(g['runner_s']):.1f} s", f"{g['ratio']:.3f}", g["ratio"] <= 1.02)
             bare_work = [s for s in g.get("bare_init_to_end_of_job_s", []) if s is not None]

@@ -27,7 +27,10 @@
 #                 settings); default all three
 #   --scale-azcopy-env NAME=VALUE
 #                 a variable for AzCopy on both sides of every COOL and RESTORE pair of the scale
-#                 part (repeated for more; none by default), e.g. AZCOPY_TUNE_TO_CPU=false
+#                 part (repeated for more; none by default), e.g. AZCOPY_BUFFER_GB=0.5
+#   --scale-bare-setsid
+#                 start the scale part's bare AzCopy in a session of its own, as the runner
+#                 starts its AzCopy
 #   --scale-metadata sql|memory
 #                 the Azurite metadata store of the scale part's storage (default sql: its
 #                 restarts are `scripts/storage.sh start --metadata sql`, Azurite's metadata in a
@@ -67,6 +70,7 @@ while [[ $# -gt 0 ]]; do
       scale+=("$1" "$2")
       shift
       ;;
+    --scale-bare-setsid) scale+=("$1") ;;
     --quick) quick=1 ;;
     --no-setup) setup=0 ;;
     --no-build) build=0 ;;
